@@ -1,0 +1,468 @@
+"""The engine: a scalar `Value` that remembers how it was made, and `backward()`.
+
+Read this file top to bottom; it is the whole of reverse-mode automatic differentiation.
+
+Every operation on Values creates a new Value that records three things:
+
+* ``parents``      the Values it was computed from (a tuple: the order is fixed),
+* ``op``           the name of the operation, for diagrams and error messages,
+* ``local_grads``  the local derivatives d(out)/d(parent), one number per parent.
+
+`backward()` walks the graph from the output back to the inputs in reverse topological
+order and applies the chain rule at every node::
+
+    parent.grad += d(out)/d(parent) * out.grad
+
+Because every parent only ever *adds* to its gradient, a Value used in several places
+receives the sum of the gradients from each use, as the multivariable chain rule says.
+
+Why store local derivatives as numbers instead of a closure per node (as micrograd does)?
+The numbers are known the moment the forward value is computed, a tuple of floats costs a
+fraction of a function object's memory, and a node never refers back to itself, so a graph
+you drop is freed at once by reference counting (no garbage-collector cycles).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+from collections.abc import Iterator
+
+__all__ = [
+    "Value",
+    "no_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "topological_order",
+]
+
+# Shared tuples for the most common local derivatives: one object for the whole program
+# instead of one per node.
+_ONE = (1.0,)
+_ZERO = (0.0,)
+_MINUS_ONE = (-1.0,)
+_ONE_ONE = (1.0, 1.0)
+_ONE_MINUS_ONE = (1.0, -1.0)
+
+# ---------------------------------------------------------------------------------------
+# Global switches: recording the graph (no_grad) and checking gradients (detect_anomaly)
+# ---------------------------------------------------------------------------------------
+
+_grad_enabled = True
+_anomaly_mode = False
+
+
+def is_grad_enabled() -> bool:
+    """True unless we are inside a `no_grad()` block."""
+    return _grad_enabled
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Stop recording the graph: results of operations have no parents.
+
+    Use it for evaluation, where no gradient is needed: it saves the memory of the graph.
+    Works as a context manager (``with no_grad(): ...``) and as a decorator
+    (``@no_grad()``). Blocks may be nested.
+    """
+
+    def __enter__(self) -> no_grad:
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = False
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Make `backward()` stop at the first gradient that becomes NaN or infinite.
+
+    The error names the node whose local step produced it (its op and label) and the parent
+    that received it, so you can find the operation to blame (typically ``log`` of something
+    tiny, ``sqrt`` at 0, or a learning rate so large that values overflow).
+    """
+
+    def __enter__(self) -> detect_anomaly:
+        global _anomaly_mode
+        self._previous = _anomaly_mode
+        _anomaly_mode = True
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _anomaly_mode
+        _anomaly_mode = self._previous
+
+
+# ---------------------------------------------------------------------------------------
+# Turning user input into floats, with errors that say what went wrong
+# ---------------------------------------------------------------------------------------
+
+
+def _to_float(x: object) -> float:
+    """Convert a real number (int, float, bool, NumPy scalar) to float, or raise TypeError."""
+    if isinstance(x, numbers.Real):
+        return float(x)
+    if isinstance(x, numbers.Complex):
+        raise TypeError(
+            f"Value holds a real number, got the complex number {x!r}. "
+            "Use its real part (x.real) or its magnitude (abs(x)) instead."
+        )
+    raise TypeError(
+        f"Value holds a real number (int or float), got {type(x).__name__}: {x!r}. "
+        + (
+            "Convert the string first, for example Value(float(s))."
+            if isinstance(x, str)
+            else "Make one Value per number, for example [Value(v) for v in values]."
+            if hasattr(x, "__len__")
+            else "Pass a number instead."
+        )
+    )
+
+
+def _as_value(x: Value | float) -> Value:
+    """Numbers that meet a Value in an operation become constant leaves of the graph."""
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _domain_error(op: str, value: object, reason: str) -> ValueError:
+    return ValueError(f"{op} is undefined for {value!r}: {reason}")
+
+
+# ---------------------------------------------------------------------------------------
+# Value
+# ---------------------------------------------------------------------------------------
+
+
+class Value:
+    """A scalar that remembers how it was computed, so that it can be differentiated.
+
+    Args:
+        data: the number (int, float, or NumPy scalar; stored as float).
+        label: an optional name, shown in `repr` and in diagrams.
+
+    Attributes:
+        data: the number.
+        grad: d(output)/d(self), filled in by `backward()` on some output.
+        parents: the Values this one was computed from (empty for a leaf).
+        op: the operation that made it ("" for a leaf).
+        local_grads: d(self)/d(parent) for each parent, in the same order.
+    """
+
+    # __slots__ keeps a node small (no per-object __dict__): a chain of a million nodes
+    # fits in memory. __weakref__ lets tools observe nodes without keeping them alive.
+    __slots__ = ("data", "grad", "label", "parents", "op", "local_grads", "__weakref__")
+
+    # Let NumPy scalars defer to us: np.float64(2) * Value(3) calls Value.__rmul__.
+    __array_ufunc__ = None
+
+    def __init__(
+        self,
+        data: float,
+        label: str = "",
+        *,
+        parents: tuple[Value, ...] = (),
+        op: str = "",
+        local_grads: tuple[float, ...] = (),
+    ) -> None:
+        self.data = data if type(data) is float else _to_float(data)
+        self.grad = 0.0
+        self.label = label
+        if _grad_enabled:
+            self.parents = parents
+            self.op = op
+            self.local_grads = local_grads
+        else:  # inside no_grad(): a result, but no history
+            self.parents = ()
+            self.op = ""
+            self.local_grads = ()
+
+    def __repr__(self) -> str:
+        extra = f", op={self.op!r}" if self.op else ""
+        extra += f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        """The number held, as in PyTorch."""
+        return self.data
+
+    # -- arithmetic -----------------------------------------------------------------------
+
+    def __add__(self, other: Value | float) -> Value:
+        """a + b;  d/da = 1,  d/db = 1."""
+        other = _as_value(other)
+        return Value(self.data + other.data, parents=(self, other), op="+", local_grads=_ONE_ONE)
+
+    def __sub__(self, other: Value | float) -> Value:
+        """a - b;  d/da = 1,  d/db = -1."""
+        other = _as_value(other)
+        return Value(
+            self.data - other.data, parents=(self, other), op="-", local_grads=_ONE_MINUS_ONE
+        )
+
+    def __mul__(self, other: Value | float) -> Value:
+        """a * b;  d/da = b,  d/db = a."""
+        other = _as_value(other)
+        return Value(
+            self.data * other.data,
+            parents=(self, other),
+            op="*",
+            local_grads=(other.data, self.data),
+        )
+
+    def __truediv__(self, other: Value | float) -> Value:
+        """a / b;  d/da = 1/b,  d/db = -a/b**2.  Raises ValueError if b == 0."""
+        other = _as_value(other)
+        a, b = self.data, other.data
+        if b == 0.0:
+            raise _domain_error("a / b", f"a={a!r}, b={b!r}", "division by zero")
+        return Value(a / b, parents=(self, other), op="/", local_grads=(1.0 / b, -a / (b * b)))
+
+    def __neg__(self) -> Value:
+        """-a;  d/da = -1."""
+        return Value(-self.data, parents=(self,), op="neg", local_grads=_MINUS_ONE)
+
+    def __pow__(self, exponent: Value | float) -> Value:
+        """a ** b.
+
+        With a number b (``x ** 2``), b is part of the op and the node has one parent:
+            d/da = b * a**(b - 1)
+        With a Value b (``x ** y``), both are parents:
+            d/da = b * a**(b - 1),   d/db = a**b * ln(a)
+        As in PyTorch, d/db is 0 where a == 0 and b >= 0, and NaN where a < 0 (ln a is not
+        real there).
+        """
+        if isinstance(exponent, Value):
+            a, b = self.data, exponent.data
+            out = _power(a, b)
+            return Value(
+                out,
+                parents=(self, exponent),
+                op="**",
+                local_grads=(_power_grad_base(a, b), _power_grad_exponent(a, b, out)),
+            )
+        b = _to_float(exponent)
+        a = self.data
+        return Value(
+            _power(a, b),
+            parents=(self,),
+            op=f"**{exponent!r}",
+            local_grads=(_power_grad_base(a, b),),
+        )
+
+    # Numbers on the left: 2 + v, 1 - v, 2 * v, 1 / v, 2 ** v.
+    def __radd__(self, other: float) -> Value:  # other + self
+        return _as_value(other) + self
+
+    def __rsub__(self, other: float) -> Value:  # other - self
+        return _as_value(other) - self
+
+    def __rmul__(self, other: float) -> Value:  # other * self
+        return _as_value(other) * self
+
+    def __rtruediv__(self, other: float) -> Value:  # other / self
+        return _as_value(other) / self
+
+    def __rpow__(self, other: float) -> Value:  # other ** self
+        return _as_value(other) ** self
+
+    # -- elementary functions -------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e**a;  d/da = e**a.  Raises OverflowError past a ~ 709.78."""
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(
+                f"exp overflows for {self!r}: the result is larger than the largest float "
+                "(about 1.8e308, reached at 709.78). Scale your inputs down, or use "
+                "logsumexp/softmax, which are computed without overflow."
+            ) from None
+        return Value(out, parents=(self,), op="exp", local_grads=(out,))
+
+    def log(self) -> Value:
+        """ln(a);  d/da = 1/a.  Raises ValueError for a <= 0."""
+        a = self.data
+        if not a > 0.0:
+            raise _domain_error(
+                "log", self, "the logarithm needs a positive number. If this is a "
+                "probability that underflowed to 0, compute log-probabilities directly "
+                "(for example with logsumexp)."
+            )
+        return Value(math.log(a), parents=(self,), op="log", local_grads=(1.0 / a,))
+
+    def sqrt(self) -> Value:
+        """sqrt(a);  d/da = 1 / (2 sqrt(a)), infinite at a = 0.  Raises ValueError for a < 0."""
+        a = self.data
+        if a < 0.0:
+            raise _domain_error("sqrt", self, "the square root needs a number >= 0.")
+        out = math.sqrt(a)
+        local = 0.5 / out if out > 0.0 else math.inf
+        return Value(out, parents=(self,), op="sqrt", local_grads=(local,))
+
+    def tanh(self) -> Value:
+        """tanh(a);  d/da = 1 - tanh(a)**2."""
+        t = math.tanh(self.data)
+        return Value(t, parents=(self,), op="tanh", local_grads=(1.0 - t * t,))
+
+    def sigmoid(self) -> Value:
+        """sigmoid(a) = 1 / (1 + e**-a);  d/da = sigmoid(a) * (1 - sigmoid(a))."""
+        a = self.data
+        # Two forms of the same function, each exp() taken of a number <= 0: no overflow.
+        if a >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-a))
+        else:
+            e = math.exp(a)
+            s = e / (1.0 + e)
+        return Value(s, parents=(self,), op="sigmoid", local_grads=(s * (1.0 - s),))
+
+    def relu(self) -> Value:
+        """max(0, a);  d/da = 1 for a > 0, else 0 (also at a = 0, as in PyTorch)."""
+        a = self.data
+        if a > 0.0:
+            return Value(a, parents=(self,), op="relu", local_grads=_ONE)
+        return Value(0.0, parents=(self,), op="relu", local_grads=_ZERO)
+
+    def __abs__(self) -> Value:
+        """|a|;  d/da = sign(a), taken as 0 at a = 0 (as in PyTorch)."""
+        a = self.data
+        sign = 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
+        return Value(abs(a), parents=(self,), op="abs", local_grads=(sign,))
+
+    def abs(self) -> Value:
+        """|a| (the same as the built-in abs(v))."""
+        return self.__abs__()
+
+    # -- backward -------------------------------------------------------------------------
+
+    def backward_step(self) -> None:
+        """Apply this node's chain-rule step: parent.grad += d(self)/d(parent) * self.grad."""
+        g = self.grad
+        for parent, local in zip(self.parents, self.local_grads):
+            parent.grad += local * g
+
+    def backward(self, gradient: float = 1.0) -> None:
+        """Compute d(self)/d(x) for every Value x this one was computed from.
+
+        Leaves (Values with no parents, such as weights and inputs) *accumulate*: their
+        gradients are added to what they hold, as in PyTorch, so clear them with
+        `zero_grad()` (or an optimizer's) before the next step. Inner nodes are reset by
+        every call, so calling backward() twice simply doubles the leaves' gradients.
+        """
+        for _ in self.backward_steps(gradient):
+            pass
+
+    def backward_steps(self, gradient: float = 1.0) -> Iterator[Value]:
+        """Run backward one node at a time, yielding each node after its chain-rule step.
+
+        This is the engine's own order (reverse topological), which diagrams and
+        animations use to show the backward pass as it really happens.
+        """
+        order = topological_order(self, include_leaves=False)
+        for node in order:  # inner nodes start from zero; only leaves accumulate
+            node.grad = 0.0
+        self.grad = _to_float(gradient)
+        check = _anomaly_mode
+        for node in reversed(order):
+            g = node.grad
+            if g == 0.0:  # nothing to pass back (half the hidden units behind a ReLU)
+                yield node
+                continue
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad += local * g
+            if check:
+                _check_finite(node)
+            yield node
+
+    def zero_grad(self) -> None:
+        """Set the gradient of this Value and of everything it was computed from to 0."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+
+def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
+    """Every Value `root` depends on, each listed after all of its parents.
+
+    Iterative depth-first search (no recursion, so graphs of any depth work). The order is
+    deterministic: parents are visited in the order they are stored.
+    """
+    order: list[Value] = []
+    visited: set[Value] = set()  # Value hashes by identity: two nodes with equal data differ
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        # Push in reverse so that the first parent is explored first.
+        stack.extend(
+            [
+                (parent, False)
+                for parent in reversed(node.parents)
+                if (include_leaves or parent.parents) and parent not in visited
+            ]
+        )
+    return order
+
+
+def _check_finite(node: Value) -> None:
+    """detect_anomaly(): raise at the first NaN or infinite gradient, naming the culprit."""
+    for parent, local in zip(node.parents, node.local_grads):
+        if not math.isfinite(parent.grad):
+            name = f" (label {node.label!r})" if node.label else ""
+            pname = f" labelled {parent.label!r}" if parent.label else ""
+            raise FloatingPointError(
+                f"backward produced a {parent.grad} gradient at node op={node.op!r}{name} "
+                f"with data={node.data!r}, grad={node.grad!r}: its local derivative "
+                f"{local!r} sends it to parent{pname} with data={parent.data!r}. "
+                "Look for log or division near 0, sqrt at 0, or values that overflowed."
+            )
+
+
+# ---------------------------------------------------------------------------------------
+# Powers: the cases that need care
+# ---------------------------------------------------------------------------------------
+
+
+def _power(a: float, b: float) -> float:
+    """a ** b for floats, with errors that name the op instead of Python's generic ones."""
+    try:
+        out = a**b
+    except ZeroDivisionError:
+        raise _domain_error(
+            "**", f"{a!r} ** {b!r}", "0 to a negative power divides by zero."
+        ) from None
+    except OverflowError:
+        raise OverflowError(
+            f"** overflows for {a!r} ** {b!r}: the result is larger than the largest float."
+        ) from None
+    if isinstance(out, complex):
+        raise _domain_error(
+            "**", f"{a!r} ** {b!r}", "a negative number to a fractional power is not real."
+        )
+    return out
+
+
+def _power_grad_base(a: float, b: float) -> float:
+    """d(a**b)/da = b * a**(b-1); at a = 0 that is 0 (b > 1), b (b = 1), inf (b < 1)."""
+    if b == 0.0:
+        return 0.0
+    if a == 0.0 and b < 1.0:
+        return math.inf if b > 0.0 else math.nan  # b < 0 cannot happen: forward raised
+    return b * a ** (b - 1.0)
+
+
+def _power_grad_exponent(a: float, b: float, out: float) -> float:
+    """d(a**b)/db = a**b * ln(a); 0 where a = 0 and b >= 0, NaN where a < 0 (as PyTorch)."""
+    if a > 0.0:
+        return out * math.log(a)
+    return 0.0 if a == 0.0 else math.nan
