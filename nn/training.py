@@ -1,0 +1,191 @@
+"""Mini-batch gradient descent: the training loop, evaluation and predictions.
+
+One step of mini-batch gradient descent on a batch B of examples:
+
+    L(theta) = 1/|B| * sum_{i in B} loss(model(x_i; theta), y_i)     (the batch-mean loss)
+    theta   <- theta - lr * dL/dtheta                                  (optimizer.step())
+
+`fit` repeats it over shuffled batches for a number of epochs and records a history of the
+loss and accuracy per epoch, for training and validation data.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from autograd_scalar import Value, no_grad
+
+from .data import iterate_minibatches
+
+__all__ = ["fit", "evaluate", "predict", "predict_classes", "TrainingDiverged"]
+
+Loss = Callable[[list[list[Value]], Sequence[int]], Value]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite: the learning rate is usually too large."""
+
+
+def fit(
+    model: Any,
+    loss: Loss,
+    optimizer: Any,
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray] | None = None,
+    epochs: int = 10,
+    batch_size: int = 32,
+    seed: int = 0,
+    scheduler: Any = None,
+    progress: bool = True,
+    on_epoch_end: Callable[[dict[str, list]], None] | None = None,
+) -> dict[str, list]:
+    """Train `model` with mini-batch gradient descent and return the history.
+
+    Args:
+        model: called on one example, returns a list of output Values (e.g. an `MLP`).
+        loss: ``loss(outputs, targets)`` -> the batch-mean loss as a Value, where outputs is
+            a list of the model's output lists (e.g. `softmax_cross_entropy`).
+        optimizer: has ``zero_grad()`` and ``step()`` (e.g. `optim.SGD`).
+        train: ``(X, y)``: inputs (N, D) and integer class labels (N,).
+        val: optional ``(X, y)`` evaluated after every epoch (without recording a graph).
+        epochs, batch_size: how long and in what steps; the last batch may be smaller.
+        seed: the shuffling order (a different shuffle every epoch, the same every run).
+        scheduler: optional learning-rate schedule, ``scheduler.step()`` after each epoch.
+        progress: show a tqdm progress bar per epoch.
+        on_epoch_end: called with the history after each epoch (for live plots, logging).
+
+    Returns:
+        ``{"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"}``, one entry
+        per epoch; the training figures are averages over the epoch's batches, as the
+        model changed during it. ``val_*`` hold None without validation data.
+
+    Raises:
+        TrainingDiverged: if the loss becomes NaN or infinite (before that step is applied).
+    """
+    X, y = _check_data(train, "train")
+    if val is not None:
+        val = _check_data(val, "val")
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}.")
+    history: dict[str, list] = {
+        key: [] for key in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
+    }
+    rng = np.random.default_rng(seed)
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        train_loss, train_acc = _train_one_epoch(
+            model, loss, optimizer, X, y, batch_size, rng, epoch, epochs, progress
+        )
+        seconds = time.perf_counter() - start
+        val_loss, val_acc = evaluate(model, loss, *val, batch_size=256) if val else (None, None)
+        if scheduler is not None:
+            scheduler.step()
+        for key, value in zip(
+            history, (epoch, train_loss, train_acc, val_loss, val_acc, seconds)
+        ):
+            history[key].append(value)
+        if on_epoch_end is not None:
+            on_epoch_end(history)
+    return history
+
+
+def _train_one_epoch(
+    model: Any,
+    loss: Loss,
+    optimizer: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    rng: np.random.Generator,
+    epoch: int,
+    epochs: int,
+    progress: bool,
+) -> tuple[float, float]:
+    """One pass over the shuffled training data; returns the mean loss and accuracy."""
+    total_loss = correct = seen = 0.0
+    batches = iterate_minibatches(X, y, batch_size, shuffle=True, seed=rng)
+    n_batches = math.ceil(len(X) / batch_size)
+    bar = tqdm(batches, total=n_batches, desc=f"epoch {epoch}/{epochs}", disable=not progress,
+               leave=False, unit="batch")
+    for step, (xb, yb) in enumerate(bar, start=1):
+        optimizer.zero_grad()
+        outputs = [model(x) for x in xb]
+        batch_loss = loss(outputs, yb.tolist())
+        if not math.isfinite(batch_loss.data):
+            bar.close()
+            raise TrainingDiverged(
+                f"the loss became {batch_loss.data} at epoch {epoch}, batch {step}. "
+                f"Training stopped before applying that step. {_lr_hint(optimizer)}"
+            )
+        batch_loss.backward()
+        optimizer.step()
+        total_loss += batch_loss.data * len(xb)
+        correct += int(np.sum(_classes([[v.data for v in out] for out in outputs]) == yb))
+        seen += len(xb)
+        bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
+    bar.close()
+    return total_loss / seen, correct / seen
+
+
+def _lr_hint(optimizer: Any) -> str:
+    lr = getattr(optimizer, "lr", None)
+    current = f" (it is {lr:g})" if isinstance(lr, (int, float)) else ""
+    return f"Try a lower learning rate{current}, e.g. ten times smaller."
+
+
+@no_grad()
+def evaluate(
+    model: Any, loss: Loss, X: np.ndarray, y: np.ndarray, batch_size: int = 256
+) -> tuple[float, float]:
+    """The mean loss and the accuracy of `model` on (X, y), without recording a graph."""
+    X, y = _check_data((X, y), "evaluation")
+    total_loss = correct = 0.0
+    for start in range(0, len(X), batch_size):
+        xb, yb = X[start : start + batch_size], y[start : start + batch_size]
+        outputs = [model(x) for x in xb]
+        total_loss += loss(outputs, yb.tolist()).data * len(xb)
+        correct += int(np.sum(_classes([[v.data for v in out] for out in outputs]) == yb))
+    return total_loss / len(X), correct / len(X)
+
+
+@no_grad()
+def predict(model: Any, X: np.ndarray) -> np.ndarray:
+    """The model's outputs for every row of X, as an array (N, n_outputs)."""
+    return np.array([[v.data for v in model(x)] for x in np.asarray(X, dtype=float)])
+
+
+def predict_classes(model: Any, X: np.ndarray) -> np.ndarray:
+    """Predicted class per row: the argmax of the outputs, or ``output > 0`` for one output."""
+    return _classes(predict(model, X))
+
+
+def _classes(outputs: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
+    outputs = np.asarray(outputs, dtype=float)
+    if outputs.shape[1] == 1:  # one output: a logit (or score) for class 1
+        return (outputs[:, 0] > 0).astype(np.int64)
+    return np.argmax(outputs, axis=1)
+
+
+def _check_data(data: tuple[np.ndarray, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        X, y = data
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} data must be a pair (X, y) of arrays.") from None
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(
+            f"{name} X must be 2-D (examples, features), got shape {X.shape}; "
+            "flatten images first (nn.data.flatten)."
+        )
+    if len(X) != len(y) or len(X) == 0:
+        raise ValueError(
+            f"{name} data needs as many labels as examples (at least one), "
+            f"got {len(X)} examples and {len(y)} labels."
+        )
+    return X, y.astype(np.int64)
