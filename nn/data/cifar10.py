@@ -77,10 +77,12 @@ class _ArchiveSource:
 
     def __init__(self, archive: Path):
         self.location = archive
+        self._tar = None
         try:
             self._tar = tarfile.open(archive, "r:*")  # noqa: SIM115 - closed by close()
             self._members = {m.name: m for m in self._tar.getmembers() if m.isfile()}
         except Exception as error:  # tarfile, gzip and zlib each raise their own kind
+            self.close()
             raise CIFAR10FormatError(
                 f"{archive} is not a readable .tar.gz archive ({type(error).__name__}: {error}); "
                 "it may be truncated. Delete it and download again (download=True / --download)."
@@ -98,7 +100,8 @@ class _ArchiveSource:
         return handle
 
     def close(self) -> None:
-        self._tar.close()
+        if self._tar is not None:
+            self._tar.close()
 
 
 _Source = _FolderSource | _ArchiveSource
@@ -282,7 +285,8 @@ def load_cifar10(root: str | Path | None = None,
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+    if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer))
+                             or size < 1):
         raise ValueError(f"size must be a positive int or None (all images), got {size!r}")
     root = Path(root).expanduser() if root is not None else None
     if download:

@@ -58,8 +58,8 @@ class RestrictedUnpickler(pickle.Unpickler):
         except KeyError:
             allowed = ", ".join(f"{m}.{n}" for m, n in ALLOWED_GLOBALS)
             raise UnsafePickleError(
-                f"refused to load {self.source}: the pickle references the global "
-                f"'{module}.{name}', which a CIFAR-10 file never contains (allowed: {allowed}). "
+                f"refused global '{module}.{name}' in {self.source}: a CIFAR-10 file never "
+                f"references it (allowed: {allowed}), so nothing was loaded or run. "
                 "The file is not a genuine CIFAR-10 batch and may be malicious; delete it and "
                 "download the data again."
             ) from None
