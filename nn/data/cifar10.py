@@ -1,0 +1,347 @@
+"""Load CIFAR-10 from the official "python version" (a folder or the .tar.gz archive).
+
+The official files (https://www.cs.toronto.edu/~kriz/cifar.html) are Python 2 pickles of a
+dict: ``data`` is a uint8 array (N, 3072) with each row channel-major (1024 red values, then
+1024 green, then 1024 blue, each a 32x32 image in row-major order); ``labels`` is a list of
+ints 0..9. We return images channels-last, (N, 32, 32, 3), the layout pillow and matplotlib
+use. Keys are ``bytes`` or ``str`` depending on how a pickle is read; both are accepted.
+
+Only the batch files the requested subset needs are read: 4,000 training images need only
+``data_batch_1``; the test split needs only ``test_batch``. Every file goes through the
+restricted unpickler of `nn.data.safe_pickle`, so a tampered file cannot run code.
+"""
+
+from __future__ import annotations
+
+import tarfile
+import warnings
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import numpy as np
+
+from .dataset import ImageDataset
+from .download import (
+    ARCHIVE_NAME,
+    CIFAR10_URL,
+    FOLDER_NAME,
+    META_FILE,
+    TEST_FILES,
+    TRAIN_FILES,
+    default_data_dir,
+    download_cifar10,
+)
+from .safe_pickle import UnsafePickleError, load_pickle
+
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+)
+IMAGE_SHAPE = (32, 32, 3)  # height, width, channels
+_ROW_LENGTH = 32 * 32 * 3  # 3072 bytes per image in the official files
+
+
+class CIFAR10FormatError(ValueError):
+    """A CIFAR-10 file is truncated, damaged, or does not have the official structure."""
+
+
+class CIFAR10NotFoundError(FileNotFoundError):
+    """No CIFAR-10 folder or archive was found (the message lists every path tried)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Where the files come from: a folder, or members of the .tar.gz read without extracting it
+# --------------------------------------------------------------------------------------------
+
+
+class _FolderSource:
+    """Batch files in a ``cifar-10-batches-py`` folder."""
+
+    def __init__(self, folder: Path):
+        self.location = folder
+
+    def has(self, name: str) -> bool:
+        return (self.location / name).is_file()
+
+    def describe(self, name: str) -> str:
+        return str(self.location / name)
+
+    def open(self, name: str) -> IO[bytes]:
+        return open(self.location / name, "rb")
+
+    def close(self) -> None:
+        pass
+
+
+class _ArchiveSource:
+    """Batch files read straight out of ``cifar-10-python.tar.gz``, nothing written to disk."""
+
+    def __init__(self, archive: Path):
+        self.location = archive
+        self._tar = None
+        try:
+            self._tar = tarfile.open(archive, "r:*")  # noqa: SIM115 - closed by close()
+            self._members = {m.name: m for m in self._tar.getmembers() if m.isfile()}
+        except Exception as error:  # tarfile, gzip and zlib each raise their own kind
+            self.close()
+            raise CIFAR10FormatError(
+                f"{archive} is not a readable .tar.gz archive ({type(error).__name__}: {error}); "
+                "it may be truncated. Delete it and download again (download=True / --download)."
+            ) from error
+
+    def has(self, name: str) -> bool:
+        return f"{FOLDER_NAME}/{name}" in self._members
+
+    def describe(self, name: str) -> str:
+        return f"{self.location} (member {FOLDER_NAME}/{name})"
+
+    def open(self, name: str) -> IO[bytes]:
+        handle = self._tar.extractfile(self._members[f"{FOLDER_NAME}/{name}"])
+        assert handle is not None  # only regular files are kept in _members
+        return handle
+
+    def close(self) -> None:
+        if self._tar is not None:
+            self._tar.close()
+
+
+_Source = _FolderSource | _ArchiveSource
+
+
+def _read(source: _Source, name: str) -> Any:
+    """Unpickle one file of `source`, turning any sign of damage into CIFAR10FormatError."""
+    where = source.describe(name)
+    with source.open(name) as handle:
+        try:
+            return load_pickle(handle, where)
+        except UnsafePickleError:
+            raise  # a refused global is a security event, not mere damage: keep its own type
+        # A damaged pickle can fail in many ways (EOFError, UnpicklingError, ValueError from
+        # NumPy, zlib.error inside a broken archive, ...); all mean the same to the user.
+        except Exception as error:
+            raise CIFAR10FormatError(
+                f"{where} is truncated or damaged ({type(error).__name__}: {error}). Delete it "
+                "and download CIFAR-10 again (download=True / --download)."
+            ) from error
+
+
+def _candidates(root: Path) -> list[tuple[str, Path]]:
+    """Every (kind, path) where CIFAR-10 might be, in the order we try them."""
+    if root.is_file():
+        return [("archive", root)]
+    candidates = [("folder", root / FOLDER_NAME), ("archive", root / ARCHIVE_NAME)]
+    if root.name == FOLDER_NAME or any((root / n).is_file() for n in (*TRAIN_FILES, *TEST_FILES)):
+        candidates.insert(0, ("folder", root))  # root is the batches folder itself
+    return candidates
+
+
+def _open_source(root: Path) -> _Source:
+    """Find CIFAR-10 under `root` or raise CIFAR10NotFoundError listing every path tried."""
+    candidates = _candidates(root)
+    for kind, path in candidates:
+        if kind == "folder" and path.is_dir():
+            return _FolderSource(path)
+        if kind == "archive" and path.is_file():
+            return _ArchiveSource(path)
+    tried = "\n".join(f"  - {path} ({kind})" for kind, path in candidates)
+    raise CIFAR10NotFoundError(
+        f"CIFAR-10 not found. Looked for:\n{tried}\n"
+        f"To get it: call load_cifar10(download=True) or pass --download to the CLI (fetches "
+        f"163 MB from {CIFAR10_URL}), or point to an existing copy with --data-dir PATH or the "
+        "CIFAR10_DIR environment variable (PATH may be the cifar-10-batches-py folder, its "
+        f"parent, or {ARCHIVE_NAME})."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Checking and converting the pickled dicts
+# --------------------------------------------------------------------------------------------
+
+
+def _get(batch: dict, key: str, where: str) -> Any:
+    """``batch[key]`` whether the pickle was read with str keys or with bytes keys."""
+    for candidate in (key, key.encode("ascii")):
+        if candidate in batch:
+            return batch[candidate]
+    found = ", ".join(repr(k) for k in batch)
+    raise CIFAR10FormatError(f"{where} has no '{key}' entry (keys found: {found or 'none'})")
+
+
+def _parse_batch(batch: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check a batch dict and return (images uint8 (N, 32, 32, 3), labels int64 (N,))."""
+    if not isinstance(batch, dict):
+        raise CIFAR10FormatError(
+            f"{where} holds a {type(batch).__name__}, not the dict of a CIFAR-10 batch"
+        )
+    data = _get(batch, "data", where)
+    labels = np.asarray(_get(batch, "labels", where))
+    if not (isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 2
+            and data.shape[1] == _ROW_LENGTH):
+        shape = getattr(data, "shape", None)
+        raise CIFAR10FormatError(
+            f"{where}: 'data' must be a uint8 array of shape (N, {_ROW_LENGTH}), got "
+            f"{type(data).__name__} {getattr(data, 'dtype', '')} {shape}"
+        )
+    if labels.shape != (len(data),) or (len(labels) and labels.dtype.kind not in "iu"):
+        raise CIFAR10FormatError(
+            f"{where}: 'labels' must be {len(data)} integers (one per image), got "
+            f"{labels.dtype} array of shape {labels.shape}"
+        )
+    if len(labels) and not 0 <= labels.min() <= labels.max() < len(CIFAR10_CLASSES):
+        raise CIFAR10FormatError(
+            f"{where}: labels must lie in 0..9, got {labels.min()}..{labels.max()}"
+        )
+    # Row = [R plane | G plane | B plane]: view as (N, C, H, W), then move channels last.
+    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(images), labels.astype(np.int64)
+
+
+def _class_names(source: _Source) -> list[str]:
+    """Class names from batches.meta when present, else the official list."""
+    if not source.has(META_FILE):
+        return list(CIFAR10_CLASSES)
+    where = source.describe(META_FILE)
+    meta = _read(source, META_FILE)
+    if not isinstance(meta, dict):
+        raise CIFAR10FormatError(f"{where} holds a {type(meta).__name__}, not a dict")
+    names = _get(meta, "label_names", where)
+    if not isinstance(names, list) or len(names) != len(CIFAR10_CLASSES):
+        raise CIFAR10FormatError(f"{where}: 'label_names' must be a list of 10 names")
+    return [n.decode("latin1") if isinstance(n, bytes) else str(n) for n in names]
+
+
+# --------------------------------------------------------------------------------------------
+# Choosing the subset
+# --------------------------------------------------------------------------------------------
+
+
+def _quotas(size: int, n_classes: int) -> np.ndarray:
+    """Images per class for a balanced subset: size // n_classes, the remainder to the first."""
+    return np.array([size // n_classes + (c < size % n_classes) for c in range(n_classes)])
+
+
+def _have_enough(labels: np.ndarray, size: int | None, balanced: bool) -> bool:
+    if size is None:
+        return False  # read every file of the split
+    if not balanced:
+        return len(labels) >= size
+    counts = np.bincount(labels, minlength=len(CIFAR10_CLASSES))
+    return bool(np.all(counts >= _quotas(size, len(CIFAR10_CLASSES))))
+
+
+def _select(labels: np.ndarray, size: int | None, balanced: bool) -> np.ndarray:
+    """Indices of the subset, in file order: the first `size`, or the first quota per class."""
+    if size is None:
+        return np.arange(len(labels))
+    if not balanced:
+        return np.arange(size)
+    quotas = _quotas(size, len(CIFAR10_CLASSES))
+    chosen = [np.flatnonzero(labels == c)[:quota] for c, quota in enumerate(quotas)]
+    return np.sort(np.concatenate(chosen))
+
+
+def _download_dir(root: Path | None) -> Path:
+    """The folder download_cifar10 should fill for a given `root` argument."""
+    if root is None:
+        return default_data_dir()
+    if root.name == FOLDER_NAME or root.is_file() or root.name.endswith(".tar.gz"):
+        return root.parent
+    return root
+
+
+def load_cifar10(root: str | Path | None = None,
+                 split: Literal["train", "test"] = "train",
+                 size: int | None = None,
+                 balanced: bool = False,
+                 download: bool = False,
+                 progress: bool = True) -> ImageDataset:
+    """Load (a subset of) a CIFAR-10 split, reading only the batch files it needs.
+
+    Which images: the first `size` in file order (``data_batch_1``, then ``data_batch_2``, ...),
+    or with ``balanced=True`` the first ``size // 10`` of each class (the remainder of
+    ``size % 10`` goes one each to the first classes). Both rules are deterministic, so the
+    official files and the course's subset give the same images. Note: the course's
+    ``test_batch`` is sorted by class, so a test subset should use ``balanced=True``
+    (a warning is issued when a subset misses whole classes).
+
+    Args:
+        root: The ``cifar-10-batches-py`` folder, its parent, or ``cifar-10-python.tar.gz``
+            (read in place, not extracted). Default: `default_data_dir()` (``$CIFAR10_DIR``
+            or ``~/.cache/autograd_scalar``).
+        split: ``"train"`` (data_batch_1..5, 50,000 images) or ``"test"`` (10,000 images).
+        size: How many images; ``None`` means every image of the split found on disk.
+        balanced: Take the same number of images from each class.
+        download: First fetch the official archive into the root folder if the data is not
+            complete there (see `download_cifar10`).
+        progress: Show the download progress bar.
+
+    Returns:
+        ImageDataset with images uint8 (size, 32, 32, 3), labels int64 (size,), class_names.
+
+    Raises:
+        CIFAR10NotFoundError: No folder or archive found (the message lists the paths tried).
+        CIFAR10FormatError: A file is truncated, damaged or has the wrong structure.
+        UnsafePickleError: A file references a global a CIFAR-10 pickle never contains.
+        ValueError: Bad arguments, or more images requested than the files found hold.
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer))
+                             or size < 1):
+        raise ValueError(f"size must be a positive int or None (all images), got {size!r}")
+    root = Path(root).expanduser() if root is not None else None
+    if download:
+        root = download_cifar10(_download_dir(root), progress=progress)
+    source = _open_source(root if root is not None else default_data_dir())
+    try:
+        class_names = _class_names(source)
+        files = TRAIN_FILES if split == "train" else TEST_FILES
+        images, labels, read, missing = [], np.zeros(0, np.int64), [], []
+        for name in files:
+            if _have_enough(labels, size, balanced):
+                break
+            if not source.has(name):
+                missing.append(name)
+                continue
+            batch_images, batch_labels = _parse_batch(_read(source, name), source.describe(name))
+            images.append(batch_images)
+            labels = np.concatenate([labels, batch_labels])
+            read.append(name)
+    finally:
+        source.close()
+    if not read:
+        raise CIFAR10NotFoundError(
+            f"{source.location} has no {split} batch (looked for {', '.join(files)}). Download "
+            "the full set with download=True / --download."
+        )
+    if size is not None and not _have_enough(labels, size, balanced):
+        _raise_too_few(split, size, balanced, labels, source.location, read, missing)
+    chosen = _select(labels, size, balanced)
+    all_images = np.concatenate(images) if len(images) > 1 else images[0]
+    dataset = ImageDataset(all_images[chosen], labels[chosen], class_names)
+    absent = [class_names[c] for c in np.flatnonzero(dataset.class_counts() == 0)]
+    if absent and len(dataset) >= len(class_names):
+        warnings.warn(
+            f"the first {len(dataset)} {split} images contain no {', '.join(absent)} "
+            "(the file is ordered by class); pass balanced=True for a subset with every class.",
+            stacklevel=2,
+        )
+    return dataset
+
+
+def _raise_too_few(split: str, size: int, balanced: bool, labels: np.ndarray, location: Path,
+                   read: list[str], missing: list[str]) -> None:
+    """Explain that the files found hold fewer images than requested."""
+    if balanced:
+        counts = np.bincount(labels, minlength=len(CIFAR10_CLASSES))
+        quota = _quotas(size, len(CIFAR10_CLASSES)).max()
+        wanted = f"{size} {split} images balanced ({quota} per class)"
+        have = f"the fewest of any class is {counts.min()} ({CIFAR10_CLASSES[counts.argmin()]})"
+        limit = counts.min() * len(CIFAR10_CLASSES)
+    else:
+        wanted, have, limit = f"{size} {split} images", f"they hold {len(labels)}", len(labels)
+    absent = f"; missing files: {', '.join(missing)}" if missing else ""
+    raise ValueError(
+        f"asked for {wanted}, but {location} has only {', '.join(read)}: {have}{absent}. "
+        f"Ask for at most {limit} (--{split}-size), or get the full CIFAR-10 with "
+        "download=True / --download."
+    )
