@@ -149,8 +149,9 @@ def load_splits(args: argparse.Namespace) -> Splits:
     root = args.data_dir
     train = data.load_cifar10(root, split="train", size=args.train_size or 4000,
                               balanced=args.balanced, download=args.download)
-    test = data.load_cifar10(root, split="test", size=args.test_size or 1000,
-                             balanced=args.balanced, download=False)
+    # Always class-balanced: a test file may be sorted by class (the course's copy is), and
+    # the first 1,000 images would then all be airplanes.
+    test = data.load_cifar10(root, split="test", size=args.test_size or 1000, balanced=True)
     size = None if args.image_size == 32 else args.image_size
     X_train, X_test = data.prepare_images(train.images, test.images, image_size=size,
                                           grayscale=args.grayscale)
