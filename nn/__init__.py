@@ -1,1 +1,45 @@
-"""nn: neural-network building blocks on top of autograd_scalar (modules, losses, training)."""
+"""nn: neural-network building blocks on top of autograd_scalar (modules, losses, training).
+
+    >>> from nn import MLP, softmax_cross_entropy, SGD
+    >>> model = MLP(3, [4, 4, 2], seed=0)
+    >>> loss = softmax_cross_entropy(model([1.0, -2.0, 0.5]), 1)
+    >>> optimizer = SGD(model.parameters(), lr=0.1)
+    >>> optimizer.zero_grad(); loss.backward(); optimizer.step()
+"""
+
+# --- Modules, losses, optimizers, PyTorch interop (nn-core) ---------------------------------
+from .interop import (
+    from_torch_state_dict,
+    load_torch_state_dict,
+    to_torch_sequential,
+    to_torch_state_dict,
+)
+from .losses import binary_cross_entropy, hinge, l2_penalty, mse, softmax_cross_entropy
+from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from .optim import SGD, Adam, LinearDecay, Optimizer, StepLR
+
+# --- Data and training (added by the lead) ----------------------------------------------------
+
+__all__ = [
+    # nn-core
+    "ACTIVATIONS",
+    "MLP",
+    "SGD",
+    "Adam",
+    "Layer",
+    "LinearDecay",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "StepLR",
+    "binary_cross_entropy",
+    "from_torch_state_dict",
+    "hinge",
+    "l2_penalty",
+    "load_torch_state_dict",
+    "mse",
+    "softmax_cross_entropy",
+    "to_torch_sequential",
+    "to_torch_state_dict",
+    # data and training (added by the lead)
+]

@@ -1,0 +1,241 @@
+"""Tests of nn.optim: SGD and Adam step by step against torch.optim, and the schedules."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from autograd_scalar import Value
+from nn.module import MLP
+from nn.optim import SGD, Adam, LinearDecay, StepLR
+
+N_PARAMS = 7
+N_STEPS = 6
+
+
+def run_against_torch(torch, make_ours, make_torch, lr_changes=None):
+    """Feed identical random gradients to both optimizers; compare parameters every step."""
+    rng = np.random.default_rng(42)
+    start = rng.normal(size=N_PARAMS)
+    ours = [Value(v) for v in start]
+    theirs = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt, topt = make_ours(ours), make_torch([theirs])
+    for step in range(N_STEPS):
+        if lr_changes and step in lr_changes:
+            opt.lr = lr_changes[step]
+            topt.param_groups[0]["lr"] = lr_changes[step]
+        g = rng.normal(size=N_PARAMS)
+        opt.zero_grad()
+        for p, gi in zip(ours, g):
+            p.grad += gi
+        topt.zero_grad()
+        theirs.grad = torch.tensor(g)
+        opt.step()
+        topt.step()
+        np.testing.assert_allclose(
+            [p.data for p in ours], theirs.detach().numpy(), rtol=1e-12, atol=1e-12
+        )
+    return opt, ours
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"momentum": 0.9},
+        {"momentum": 0.9, "nesterov": True},
+        {"momentum": 0.8, "weight_decay": 0.01},
+        {"momentum": 0.5, "dampening": 0.3, "weight_decay": 0.1},
+        {"weight_decay": 0.05},
+    ],
+)
+def test_sgd_matches_torch(torch, kwargs):
+    opt, _ = run_against_torch(
+        torch,
+        lambda ps: SGD(ps, lr=0.1, **kwargs),
+        lambda ps: torch.optim.SGD(ps, lr=0.1, **kwargs),
+        lr_changes={3: 0.02},
+    )
+    assert opt.lr == 0.02
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"lr": 0.01, "betas": (0.8, 0.99)},
+        {"lr": 0.05, "weight_decay": 0.1},
+        {"lr": 0.02, "eps": 1e-3},
+    ],
+)
+def test_adam_matches_torch(torch, kwargs):
+    run_against_torch(
+        torch,
+        lambda ps: Adam(ps, **kwargs),
+        lambda ps: torch.optim.Adam(ps, foreach=False, **kwargs),
+        lr_changes={2: 0.003},
+    )
+
+
+def test_sgd_first_step_buffer_is_the_gradient():
+    p = Value(1.0)
+    opt = SGD([p], lr=0.1, momentum=0.9, dampening=0.5)
+    p.grad = 2.0
+    opt.step()
+    assert opt.momentum_buffer == [2.0]  # not (1 - dampening) * g
+    assert p.data == pytest.approx(1.0 - 0.1 * 2.0)
+    opt.step()
+    assert opt.momentum_buffer == [pytest.approx(0.9 * 2.0 + 0.5 * 2.0)]
+
+
+def test_adam_first_step_moves_each_parameter_by_about_lr():
+    # bias correction: m_hat = g and v_hat = g**2 at step 1, so the step is lr * sign(g)
+    ps = [Value(0.0), Value(0.0)]
+    opt = Adam(ps, lr=0.1, eps=0.0)
+    ps[0].grad, ps[1].grad = 1e-4, -30.0
+    opt.step()
+    assert [p.data for p in ps] == pytest.approx([-0.1, 0.1], rel=1e-12)
+
+
+def test_training_a_tiny_model_reduces_the_loss():
+    model = MLP(2, [8, 1], seed=0)
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = [0.0, 1.0, 1.0, 0.0]
+    opt = Adam(model.parameters(), lr=0.05)
+
+    def loss_value():
+        return sum((model(x)[0] - t) ** 2 for x, t in zip(X, y)) * 0.25
+
+    first = loss_value().data
+    for _ in range(60):
+        opt.zero_grad()
+        loss_value().backward()
+        opt.step()
+    assert loss_value().data < 0.5 * first
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda ps: SGD(ps, lr=0.0), r"lr \(the learning rate\) must be > 0"),
+        (lambda ps: SGD(ps, lr=-1.0), r"must be > 0"),
+        (lambda ps: SGD(ps, lr=float("inf")), r"finite number"),
+        (lambda ps: SGD(ps, lr=0.1, momentum=-0.5), r"momentum must be >= 0"),
+        (lambda ps: SGD(ps, lr=0.1, nesterov=True), r"nesterov=True needs momentum > 0"),
+        (lambda ps: SGD(ps, lr=0.1, weight_decay=-1), r"weight_decay must be >= 0"),
+        (lambda ps: Adam(ps, betas=(0.9, 1.0)), r"betas\[1\] must be in \[0, 1\)"),
+        (lambda ps: Adam(ps, betas=(-0.1, 0.9)), r"betas\[0\] must be >= 0"),
+        (lambda ps: Adam(ps, eps=-1e-8), r"eps must be >= 0"),
+        (lambda ps: SGD([], lr=0.1), r"empty list of parameters"),
+        (lambda ps: SGD([ps[0], ps[0]], lr=0.1), r"appears twice"),
+    ],
+)
+def test_bad_optimizer_arguments(make, message):
+    with pytest.raises(ValueError, match=message):
+        make([Value(1.0), Value(2.0)])
+
+
+def test_bad_parameter_types():
+    with pytest.raises(TypeError, match=r"item 1 is float"):
+        SGD([Value(1.0), 2.0], lr=0.1)
+    with pytest.raises(TypeError, match=r"pass model.parameters\(\)"):
+        SGD(MLP(2, [1]), lr=0.1)
+    opt = SGD([Value(1.0)], lr=0.1)
+    with pytest.raises(ValueError, match="lr"):
+        opt.lr = -0.1
+    opt.lr = 0.0  # a schedule may decay to 0
+    assert opt.lr == 0.0
+
+
+def test_zero_grad_clears_every_gradient():
+    ps = [Value(1.0), Value(2.0)]
+    for p in ps:
+        p.grad = 3.0
+    Adam(ps).zero_grad()
+    assert [p.grad for p in ps] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.9), weight_decay=0.1),
+    ],
+)
+def test_state_dict_resumes_exactly_and_is_json(make):
+    rng = np.random.default_rng(0)
+    grads = rng.normal(size=(6, 3)).tolist()
+    a = [Value(1.0), Value(-2.0), Value(0.5)]
+    opt_a = make(a)
+    b = None
+    for step, g in enumerate(grads):
+        if step == 3:  # snapshot: copy parameters and optimizer state through JSON
+            b = [Value(p.data) for p in a]
+            opt_b = make(b)
+            opt_b.load_state_dict(json.loads(json.dumps(opt_a.state_dict())))
+        for ps, o in [(a, opt_a)] + ([(b, opt_b)] if b else []):
+            for p, gi in zip(ps, g):
+                p.grad = gi
+            o.step()
+    assert [p.data for p in b] == [p.data for p in a]
+
+
+def test_load_state_dict_errors():
+    opt = Adam([Value(1.0), Value(2.0)])
+    state = opt.state_dict()
+    with pytest.raises(ValueError, match="not a SGD state dict"):
+        SGD([Value(1.0)], lr=0.1).load_state_dict(state)
+    state["exp_avg"] = [0.0]
+    with pytest.raises(ValueError, match="exp_avg must be a list of 2 floats"):
+        opt.load_state_dict(state)
+
+
+# -- schedules ---------------------------------------------------------------------------
+
+
+def test_step_lr_matches_torch(torch):
+    p = torch.zeros(1, requires_grad=True)
+    topt = torch.optim.SGD([p], lr=0.5)
+    tsched = torch.optim.lr_scheduler.StepLR(topt, step_size=3, gamma=0.5)
+    opt = SGD([Value(0.0)], lr=0.5)
+    sched = StepLR(opt, step_size=3, gamma=0.5)
+    for _ in range(10):
+        topt.step()
+        tsched.step()
+        assert sched.step() == pytest.approx(topt.param_groups[0]["lr"], rel=1e-12)
+        assert opt.lr == pytest.approx(topt.param_groups[0]["lr"], rel=1e-12)
+    assert opt.lr == 0.5 * 0.5**3
+
+
+@pytest.mark.parametrize("final_factor", [0.0, 0.1])
+def test_linear_decay_matches_torch_linear_lr(torch, final_factor):
+    p = torch.zeros(1, requires_grad=True)
+    topt = torch.optim.Adam([p], lr=0.2)
+    tsched = torch.optim.lr_scheduler.LinearLR(
+        topt, start_factor=1.0, end_factor=final_factor, total_iters=5
+    )
+    opt = Adam([Value(0.0)], lr=0.2)
+    sched = LinearDecay(opt, total_steps=5, final_factor=final_factor)
+    for _ in range(8):
+        topt.step()
+        tsched.step()
+        sched.step()
+        assert opt.lr == pytest.approx(topt.param_groups[0]["lr"], rel=1e-12, abs=1e-15)
+    assert opt.lr == pytest.approx(0.2 * final_factor, abs=1e-15)
+
+
+def test_schedule_bad_arguments_and_state():
+    opt = SGD([Value(0.0)], lr=1.0)
+    with pytest.raises(ValueError, match="step_size must be >= 1"):
+        StepLR(opt, step_size=0)
+    with pytest.raises(ValueError, match=r"final_factor must be in \[0, 1\]"):
+        LinearDecay(opt, total_steps=3, final_factor=2.0)
+    with pytest.raises(TypeError, match="needs an optimizer"):
+        StepLR([Value(0.0)], step_size=1)
+    sched = LinearDecay(opt, total_steps=4)
+    sched.step()
+    resumed = LinearDecay(SGD([Value(0.0)], lr=123.0), total_steps=4)
+    resumed.load_state_dict(json.loads(json.dumps(sched.state_dict())))
+    assert resumed.step() == sched.step() == 0.5
