@@ -18,7 +18,16 @@ from .losses import binary_cross_entropy, hinge, l2_penalty, mse, softmax_cross_
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, LinearDecay, Optimizer, StepLR
 
-# --- Data and training (added by the lead) ----------------------------------------------------
+# --- Data and training ----------------------------------------------------------------------
+from . import data, optim
+from .data import (
+    CIFAR10_CLASSES,
+    load_cifar10,
+    load_image_folder,
+    load_toy,
+    prepare_images,
+)
+from .training import TrainingDiverged, evaluate, fit, predict_classes
 
 __all__ = [
     # nn-core
@@ -41,5 +50,16 @@ __all__ = [
     "softmax_cross_entropy",
     "to_torch_sequential",
     "to_torch_state_dict",
-    # data and training (added by the lead)
+    # data and training
+    "data",
+    "optim",
+    "CIFAR10_CLASSES",
+    "load_cifar10",
+    "load_image_folder",
+    "load_toy",
+    "prepare_images",
+    "TrainingDiverged",
+    "evaluate",
+    "fit",
+    "predict_classes",
 ]
