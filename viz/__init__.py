@@ -1,1 +1,37 @@
-"""viz: computational-graph diagrams, the backward pass step by step, and course plots."""
+"""viz: computational-graph diagrams, the backward pass step by step, and course plots.
+
+    >>> from autograd_scalar import Value
+    >>> from viz import draw_dot, animate_backward
+    >>> x, w = Value(2.0, "x"), Value(-3.0, "w")
+    >>> y = (x * w).tanh(); y.label = "y"
+    >>> y.backward()
+    >>> draw_dot(y, parameters=[w])           # shown inline in Jupyter; .save("graph.svg")
+    >>> animate_backward(y).save("backprop.gif")
+
+Pictures need a Graphviz renderer: `dot` (Graphviz) or `graphviz-pure` (pip); see
+`viz.render`. viz reads models duck-typed and never imports nn.
+"""
+
+# -- diagrams and animation (viz-graph) ---------------------------------------------------
+from .animate import BackwardAnimation, animate_backward
+from .graph import GraphTooLargeError, draw_dot
+from .mlp_diagram import MLPTooLargeError, draw_mlp
+from .render import Diagram, RendererNotFoundError, RenderError, find_renderer
+
+__all__ = [
+    "BackwardAnimation",
+    "Diagram",
+    "GraphTooLargeError",
+    "MLPTooLargeError",
+    "RenderError",
+    "RendererNotFoundError",
+    "animate_backward",
+    "draw_dot",
+    "draw_mlp",
+    "find_renderer",
+]
+
+# -- plots (viz/plots.py, added by the plots helper) --------------------------------------
+# from .plots import plot_decision_boundary, plot_history, show_images, show_weights
+# __all__ += ["plot_history", "plot_decision_boundary", "show_images", "show_weights"]
+# -- end of plots section -------------------------------------------------------------------
