@@ -246,12 +246,11 @@ def _caption_name(drawer: GraphDrawer, v: Value) -> str:
 
 def _step_caption(drawer: GraphDrawer, k: int, total: int, node: Value, grad: float) -> str:
     """What step k does, in the words of the chain rule."""
-    who = (
-        f"node {_caption_name(drawer, node)} ({node.op})"
-        if drawer.name(node)
-        else f"a {node.op} node"
-    )
+    op = node.op or "leaf"
+    who = f"node {_caption_name(drawer, node)} ({op})" if drawer.name(node) else f"a {op} node"
     head = f"step {k} of {total}: {who}"
+    if not node.parents:
+        return head + " is a leaf: it has no parents to pass its gradient to."
     if grad == 0.0:
         return head + " has gradient 0, so nothing flows back (the engine skips its step)."
     digits = drawer.digits
@@ -314,7 +313,6 @@ def animate_backward(
     for node in order:
         for parent in node.parents:
             waiting_for[parent].add(node)
-    total = sum(1 for v in order if v.parents)
 
     # Each state: (grads shown, partial Values, fresh Values, active node, caption).
     shown: dict[Value, float | None] = {v: None for v in order}
@@ -325,24 +323,32 @@ def animate_backward(
             set(),
             {root},
             None,
-            (
-                f"step 0 of {total}: after the forward pass. Backward starts at the output "
-                f"with d{drawer.name(root) or 'out'}/d{drawer.name(root) or 'out'} = "
-                f"{format_number(float(gradient), digits)}; every other gradient is not known "
-                "yet (?)."
-            ),
+            "",
         )
     ]
     steps: list[Value] = []
-    for k, node in enumerate(root.backward_steps(gradient), start=1):
+    step_grads: list[float] = []
+    for node in root.backward_steps(gradient):  # the engine's own order and arithmetic
         steps.append(node)
+        step_grads.append(node.grad)
         parents = list(dict.fromkeys(node.parents))  # each once, in order
         for parent in parents:
             waiting_for[parent].discard(node)
             shown[parent] = parent.grad
         partial = {v for v in order if shown[v] is not None and waiting_for[v]}
-        caption = _step_caption(drawer, k, total, node, node.grad)
-        states.append((dict(shown), partial, set(parents), node, caption))
+        states.append((dict(shown), partial, set(parents), node, ""))
+    total = len(steps)
+    out = drawer.name(root) or "out"
+    start = (
+        f"step 0 of {total}: after the forward pass. Backward starts at the output with "
+        f"d{out}/d{out} = {format_number(float(gradient), digits)}; every other gradient is "
+        "not known yet (?)."
+    )
+    captions = [start] + [
+        _step_caption(drawer, k, total, node, grad)
+        for k, (node, grad) in enumerate(zip(steps, step_grads), start=1)
+    ]
+    states = [(*state[:4], caption) for state, caption in zip(states, captions)]
     final = {v: v.grad for v in order}
     states.append(
         (final, set(), set(), None, "done: every gradient is known (the same as backward()).")
