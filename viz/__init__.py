@@ -1,12 +1,17 @@
 """viz: computational-graph diagrams, the backward pass step by step, and course plots.
 
-    >>> from autograd_scalar import Value
-    >>> from viz import draw_dot, animate_backward
-    >>> x, w = Value(2.0, "x"), Value(-3.0, "w")
-    >>> y = (x * w).tanh(); y.label = "y"
-    >>> y.backward()
-    >>> draw_dot(y, parameters=[w])           # shown inline in Jupyter; .save("graph.svg")
-    >>> animate_backward(y).save("backprop.gif")
+Example::
+
+    from autograd_scalar import Value
+    from viz import animate_backward, draw_dot, draw_mlp
+
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    y = (x * w).tanh()
+    y.label = "y"
+    y.backward()
+    draw_dot(y, parameters=[w])               # shown inline in Jupyter; .save("graph.svg")
+    animate_backward(y).save("backprop.gif")  # one frame per chain-rule step
+    draw_mlp(model)                           # an MLP: neurons in columns, weights as edges
 
 Pictures need a Graphviz renderer: `dot` (Graphviz) or `graphviz-pure` (pip); see
 `viz.render`. viz reads models duck-typed and never imports nn.
