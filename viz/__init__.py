@@ -1,5 +1,29 @@
-"""viz: computational-graph diagrams, the backward pass step by step, and course plots."""
+"""viz: computational-graph diagrams, the backward pass step by step, and course plots.
 
+Example::
+
+    from autograd_scalar import Value
+    from viz import animate_backward, draw_dot, draw_mlp
+
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    y = (x * w).tanh()
+    y.label = "y"
+    y.backward()
+    draw_dot(y, parameters=[w])               # shown inline in Jupyter; .save("graph.svg")
+    animate_backward(y).save("backprop.gif")  # one frame per chain-rule step
+    draw_mlp(model)                           # an MLP: neurons in columns, weights as edges
+
+Pictures need a Graphviz renderer: `dot` (Graphviz) or `graphviz-pure` (pip); see
+`viz.render`. viz reads models duck-typed and never imports nn.
+"""
+
+# -- diagrams and animation (viz-graph) ---------------------------------------------------
+from .animate import BackwardAnimation, animate_backward
+from .graph import GraphTooLargeError, draw_dot
+from .mlp_diagram import MLPTooLargeError, draw_mlp
+from .render import Diagram, RendererNotFoundError, RenderError, find_renderer
+
+# -- plots for the course -------------------------------------------------------------------
 from .plots import (
     confusion_matrix,
     decision_grid,
@@ -14,6 +38,16 @@ from .plots import (
 )
 
 __all__ = [
+    "BackwardAnimation",
+    "Diagram",
+    "GraphTooLargeError",
+    "MLPTooLargeError",
+    "RenderError",
+    "RendererNotFoundError",
+    "animate_backward",
+    "draw_dot",
+    "draw_mlp",
+    "find_renderer",
     "confusion_matrix",
     "decision_grid",
     "plot_confusion_matrix",
