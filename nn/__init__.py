@@ -8,16 +8,6 @@
 """
 
 # --- Modules, losses, optimizers, PyTorch interop (nn-core) ---------------------------------
-from .interop import (
-    from_torch_state_dict,
-    load_torch_state_dict,
-    to_torch_sequential,
-    to_torch_state_dict,
-)
-from .losses import binary_cross_entropy, hinge, l2_penalty, mse, softmax_cross_entropy
-from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
-from .optim import SGD, Adam, LinearDecay, Optimizer, StepLR
-
 # --- Data and training ----------------------------------------------------------------------
 from . import data, optim
 from .data import (
@@ -27,6 +17,15 @@ from .data import (
     load_toy,
     prepare_images,
 )
+from .interop import (
+    from_torch_state_dict,
+    load_torch_state_dict,
+    to_torch_sequential,
+    to_torch_state_dict,
+)
+from .losses import binary_cross_entropy, hinge, l2_penalty, mse, softmax_cross_entropy
+from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from .optim import SGD, Adam, LinearDecay, Optimizer, StepLR
 from .training import TrainingDiverged, evaluate, fit, predict_classes
 
 __all__ = [

@@ -350,7 +350,9 @@ def server(tmp_path):
     CountingHandler.requests = []
     httpd = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(CountingHandler, directory=str(www)))
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", www, CountingHandler.requests
     httpd.shutdown()

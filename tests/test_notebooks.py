@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SHARED_DATA
 
 nbformat = pytest.importorskip("nbformat")

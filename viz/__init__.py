@@ -21,7 +21,6 @@ Pictures need a Graphviz renderer: `dot` (Graphviz) or `graphviz-pure` (pip); se
 from .animate import BackwardAnimation, animate_backward
 from .graph import GraphTooLargeError, draw_dot
 from .mlp_diagram import MLPTooLargeError, draw_mlp
-from .render import Diagram, RendererNotFoundError, RenderError, find_renderer
 
 # -- plots for the course -------------------------------------------------------------------
 from .plots import (
@@ -36,6 +35,7 @@ from .plots import (
     show_weights,
     weight_images,
 )
+from .render import Diagram, RendererNotFoundError, RenderError, find_renderer
 
 __all__ = [
     "BackwardAnimation",

@@ -76,7 +76,8 @@ def to_float(images: np.ndarray) -> np.ndarray:
     """uint8 0..255 -> float64 0..1 (``x / 255``), any shape."""
     if not isinstance(images, np.ndarray) or images.dtype != np.uint8:
         raise TypeError(
-            f"to_float expects a uint8 array (raw pixels), got {getattr(images, 'dtype', type(images))}"
+            "to_float expects a uint8 array (raw pixels), got "
+            f"{getattr(images, 'dtype', type(images))}"
         )
     return images.astype(np.float64) / 255.0
 
