@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import pickle
 import sys
 import time
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from .module import MLP
 from .training import TrainingDiverged, evaluate, fit
 
 TOY_SETS = ("moons", "circles", "spirals", "xor", "blobs")
-LOSSES = {"cross_entropy": losses.softmax_cross_entropy, "hinge": losses.hinge, "mse": None}
+LOSSES = {"cross_entropy": losses.softmax_cross_entropy, "hinge": losses.hinge}
 
 
 def positive_int(text: str) -> int:
@@ -112,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     training = train.add_argument_group("training")
     training.add_argument("--epochs", type=positive_int, default=None,
-                          help="passes over the training data (toy default 50; cifar10 5)")
+                          help="passes over the training data (toy default 20; cifar10 5)")
     training.add_argument("--batch-size", type=positive_int, default=None,
                           help="examples per gradient step (toy default 16; cifar10 32)")
     training.add_argument("--lr", type=positive_float, default=None,
@@ -158,11 +159,24 @@ def load_splits(args: argparse.Namespace) -> Splits:
     return Splits(X_train, train.labels, X_test, test.labels, len(train.class_names))
 
 
+CIFAR_ONLY = ("data_dir", "download", "balanced", "grayscale")
+
+
+def check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Refuse image options on a toy set rather than silently ignoring them."""
+    if args.dataset in TOY_SETS:
+        given = [name for name in CIFAR_ONLY if getattr(args, name)]
+        given += ["image_size"] if args.image_size != 32 else []
+        if given:
+            flags = ", ".join("--" + name.replace("_", "-") for name in given)
+            parser.error(f"{flags}: only for --dataset cifar10 (got --dataset {args.dataset})")
+
+
 def defaults_for(args: argparse.Namespace) -> argparse.Namespace:
     """Fill the options whose default depends on the data set."""
     toy = args.dataset in TOY_SETS
     args.hidden = args.hidden if args.hidden is not None else ([16, 16] if toy else [32])
-    args.epochs = args.epochs or (50 if toy else 5)
+    args.epochs = args.epochs or (20 if toy else 5)
     args.batch_size = args.batch_size or (16 if toy else 32)
     if args.lr is None:
         args.lr = 0.1 if toy else 0.005
@@ -181,7 +195,12 @@ def make_optimizer(args: argparse.Namespace, parameters: list) -> object:
 
 def train_command(args: argparse.Namespace) -> int:
     args = defaults_for(args)
-    splits = load_splits(args)
+    try:
+        splits = load_splits(args)
+    except (OSError, ValueError, pickle.UnpicklingError) as error:
+        # Missing, damaged or unsafe data: the loaders' messages say where and what to do.
+        print(f"autograd-scalar train: error: {error}", file=sys.stderr)
+        return 2
     n_inputs = splits.X_train.shape[1]
     model = MLP(n_inputs, [*args.hidden, splits.n_classes], activation=args.activation,
                 seed=args.seed)
@@ -240,10 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
-        try:
-            return train_command(args)
-        except (FileNotFoundError, ValueError) as error:  # data or options: say, don't trace
-            parser.exit(2, f"autograd-scalar train: error: {error}\n")
+        check_options(args, parser)
+        return train_command(args)
     return 0
 
 

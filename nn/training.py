@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from autograd_scalar import Value, no_grad
 
 from .data import iterate_minibatches
 
-__all__ = ["fit", "evaluate", "predict", "predict_classes", "TrainingDiverged"]
+__all__ = ["fit", "evaluate", "predict_classes", "TrainingDiverged"]
 
 Loss = Callable[[list[list[Value]], Sequence[int]], Value]
 
@@ -76,11 +76,13 @@ def fit(
     history: dict[str, list] = {
         key: [] for key in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
     }
-    rng = np.random.default_rng(seed)
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
+        # The order of epoch e comes from (seed, e): reproducible, and new every epoch.
+        batches = iterate_minibatches(X, y, batch_size, shuffle=True, seed=seed, epoch=epoch - 1)
         train_loss, train_acc = _train_one_epoch(
-            model, loss, optimizer, X, y, batch_size, rng, epoch, epochs, progress
+            model, loss, optimizer, batches, len(X), batch_size, f"epoch {epoch}/{epochs}",
+            progress,
         )
         seconds = time.perf_counter() - start
         val_loss, val_acc = evaluate(model, loss, *val, batch_size=256) if val else (None, None)
@@ -99,20 +101,16 @@ def _train_one_epoch(
     model: Any,
     loss: Loss,
     optimizer: Any,
-    X: np.ndarray,
-    y: np.ndarray,
+    batches: Iterable[tuple[np.ndarray, np.ndarray]],
+    n_examples: int,
     batch_size: int,
-    rng: np.random.Generator,
-    epoch: int,
-    epochs: int,
+    description: str,
     progress: bool,
 ) -> tuple[float, float]:
-    """One pass over the shuffled training data; returns the mean loss and accuracy."""
+    """One gradient step per batch; returns the epoch's mean loss and accuracy."""
     total_loss = correct = seen = 0.0
-    batches = iterate_minibatches(X, y, batch_size, shuffle=True, seed=rng)
-    n_batches = math.ceil(len(X) / batch_size)
-    bar = tqdm(batches, total=n_batches, desc=f"epoch {epoch}/{epochs}", disable=not progress,
-               leave=False, unit="batch")
+    bar = tqdm(batches, total=math.ceil(n_examples / batch_size), desc=description,
+               disable=not progress, leave=False, unit="batch")
     for step, (xb, yb) in enumerate(bar, start=1):
         optimizer.zero_grad()
         outputs = [model(x) for x in xb]
@@ -120,7 +118,7 @@ def _train_one_epoch(
         if not math.isfinite(batch_loss.data):
             bar.close()
             raise TrainingDiverged(
-                f"the loss became {batch_loss.data} at epoch {epoch}, batch {step}. "
+                f"the loss became {batch_loss.data} in {description}, batch {step}. "
                 f"Training stopped before applying that step. {_lr_hint(optimizer)}"
             )
         batch_loss.backward()
@@ -154,15 +152,10 @@ def evaluate(
     return total_loss / len(X), correct / len(X)
 
 
-@no_grad()
-def predict(model: Any, X: np.ndarray) -> np.ndarray:
-    """The model's outputs for every row of X, as an array (N, n_outputs)."""
-    return np.array([[v.data for v in model(x)] for x in np.asarray(X, dtype=float)])
-
-
 def predict_classes(model: Any, X: np.ndarray) -> np.ndarray:
-    """Predicted class per row: the argmax of the outputs, or ``output > 0`` for one output."""
-    return _classes(predict(model, X))
+    """Predicted class per row of X (``model.predict`` gives the outputs): the argmax of the
+    outputs, or ``output > 0`` for a model with one output."""
+    return _classes(model.predict(X))
 
 
 def _classes(outputs: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:

@@ -1,0 +1,99 @@
+"""`autograd-scalar train`: options, outputs, and friendly errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from nn import MLP
+from nn.cli import build_parser, main
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["train", "--no-progress", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_default_command_trains_moons_to_at_least_97_percent(tmp_path, capsys):
+    """The README's main job: `autograd-scalar train` with no options."""
+    code, out, _ = run(capsys, "--out", str(tmp_path))
+    assert code == 0
+    history = json.loads((tmp_path / "history.json").read_text())["history"]
+    assert history["train_acc"][-1] >= 0.97
+    assert MLP.load(tmp_path / "model.npz").sizes == [16, 16, 2]
+    final = float(out.split("final training accuracy ")[1].split("%")[0]) / 100
+    assert final >= 0.97
+
+
+def test_outputs_agree_with_each_other(tmp_path, capsys):
+    code, _, _ = run(capsys, "--dataset", "blobs", "--epochs", "3", "--hidden", "8",
+                     "--train-size", "60", "--test-size", "30", "--out", str(tmp_path))
+    assert code == 0
+    saved = json.loads((tmp_path / "history.json").read_text())
+    assert saved["config"]["hidden"] == [8] and saved["config"]["dataset"] == "blobs"
+    history = saved["history"]
+    with open(tmp_path / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3] == history["epoch"]
+    assert [float(r["val_acc"]) for r in rows] == pytest.approx(history["val_acc"])
+    model = MLP.load(tmp_path / "model.npz")
+    assert model.sizes == [8, 3] and model.nin == 2
+    for name in ("curves.png", "decision_boundary.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_cifar10_at_low_resolution_on_the_real_files(cifar_dir, tmp_path, capsys):
+    code, out, _ = run(capsys, "--dataset", "cifar10", "--data-dir", str(cifar_dir),
+                       "--train-size", "100", "--test-size", "50", "--image-size", "8",
+                       "--grayscale", "--epochs", "1", "--out", str(tmp_path))
+    assert code == 0
+    assert "100 training and 50 test examples, 64 inputs, 10 classes" in out
+    assert MLP.load(tmp_path / "model.npz").nin == 64
+    assert not (tmp_path / "decision_boundary.png").exists()
+
+
+def test_missing_cifar10_says_where_it_looked_and_how_to_get_it(tmp_path, capsys):
+    code, _, err = run(capsys, "--dataset", "cifar10", "--data-dir", str(tmp_path / "nowhere"),
+                       "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert str(tmp_path / "nowhere") in err and "--download" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--hidden", "32,x"], "comma-separated layer sizes"),
+        (["--hidden", "32,0"], "at least 1"),
+        (["--lr", "-1"], "greater than 0"),
+        (["--lr", "fast"], "expected a number"),
+        (["--epochs", "0"], "at least 1"),
+        (["--dataset", "mnist"], "invalid choice"),
+        (["--optimizer", "rmsprop"], "invalid choice"),
+        (["--image-size", "8"], "--image-size: only for --dataset cifar10"),
+        (["--grayscale"], "--grayscale: only for --dataset cifar10"),
+    ],
+)
+def test_bad_flags_are_refused_with_a_reason(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", *args])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_help_lists_every_option():
+    text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+    for flag in ("--dataset", "--data-dir", "--download", "--train-size", "--test-size",
+                 "--image-size", "--grayscale", "--hidden", "--activation", "--epochs",
+                 "--batch-size", "--lr", "--optimizer", "--momentum", "--seed", "--out"):
+        assert flag in text
+
+
+def test_a_diverging_run_stops_with_advice(tmp_path, capsys):
+    code, _, err = run(capsys, "--lr", "1e200", "--momentum", "0", "--epochs", "5",
+                       "--out", str(tmp_path))
+    assert code == 1
+    assert "loss became nan" in err and "lower learning rate (it is 1e+200)" in err

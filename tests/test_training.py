@@ -1,0 +1,141 @@
+"""fit / evaluate: the mini-batch gradient-descent loop, checked step by step."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd_scalar import is_grad_enabled
+from nn import (
+    MLP,
+    SGD,
+    TrainingDiverged,
+    evaluate,
+    fit,
+    predict_classes,
+    softmax_cross_entropy,
+    to_torch_sequential,
+)
+from nn.data import iterate_minibatches, load_toy
+
+KEYS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"]
+
+
+def small_moons(n: int = 60, seed: int = 0):
+    return load_toy("moons", n_samples=n, seed=seed)
+
+
+def test_fit_learns_moons_and_reports_a_complete_history():
+    X, y = small_moons(100)
+    Xv, yv = small_moons(100, seed=1)
+    model = MLP(2, [8, 8, 2], seed=0)
+    history = fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1, momentum=0.9),
+                  (X, y), val=(Xv, yv), epochs=15, batch_size=10, progress=False)
+    assert list(history) == KEYS
+    assert history["epoch"] == list(range(1, 16))
+    assert all(len(values) == 15 for values in history.values())
+    assert history["train_loss"][-1] < 0.5 * history["train_loss"][0]
+    assert history["train_acc"][-1] >= 0.95 and history["val_acc"][-1] >= 0.9
+    assert all(s > 0 for s in history["seconds"])
+    # The recorded validation figures are those evaluate() gives for the final model.
+    assert (history["val_loss"][-1], history["val_acc"][-1]) == pytest.approx(
+        evaluate(model, softmax_cross_entropy, Xv, yv))
+
+
+def test_without_validation_data_the_val_entries_are_none():
+    X, y = small_moons(20)
+    model = MLP(2, [4, 2], seed=0)
+    history = fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), (X, y),
+                  epochs=2, batch_size=8, progress=False)
+    assert history["val_loss"] == [None, None] and history["val_acc"] == [None, None]
+
+
+def test_same_seed_same_history():
+    X, y = small_moons(40)
+
+    def run():
+        model = MLP(2, [6, 2], seed=3)
+        h = fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.05, momentum=0.9),
+                (X, y), epochs=3, batch_size=7, seed=11, progress=False)
+        return h["train_loss"], [p.data for p in model.parameters()]
+
+    assert run() == run()
+
+
+def test_one_epoch_equals_pytorch_sgd_on_the_same_batches(torch):
+    """fit = for each batch: zero_grad, batch-mean loss, backward, step (PyTorch's rules)."""
+    X, y = small_moons(50)
+    model = MLP(2, [5, 4, 2], activation="tanh", seed=1)
+    reference = to_torch_sequential(model)
+    reference_opt = torch.optim.SGD(reference.parameters(), lr=0.2, momentum=0.9)
+    batch_size, seed = 8, 5
+
+    fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.2, momentum=0.9), (X, y),
+        epochs=2, batch_size=batch_size, seed=seed, progress=False)
+
+    for epoch in range(2):  # the same batches, in the same order, as fit documents
+        for xb, yb in iterate_minibatches(X, y, batch_size, seed=seed, epoch=epoch):
+            reference_opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(reference(torch.tensor(xb)),
+                                                     torch.tensor(yb))
+            loss.backward()
+            reference_opt.step()
+    ours = model.state_dict()
+    for k, layer in enumerate(reference[::2]):
+        np.testing.assert_allclose(ours[f"layers.{k}.weight"], layer.weight.detach().numpy(),
+                                   rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ours[f"layers.{k}.bias"], layer.bias.detach().numpy(),
+                                   rtol=1e-10, atol=1e-12)
+
+
+def test_a_diverging_loss_stops_training_before_the_bad_step():
+    X, y = small_moons(40)
+    X = X * 1e150  # logits overflow at once
+    model = MLP(2, [4, 2], seed=0)
+    optimizer = SGD(model.parameters(), lr=10.0)
+    with pytest.raises(TrainingDiverged, match=r"learning rate \(it is 10\)"):
+        fit(model, softmax_cross_entropy, optimizer, (X, y), epochs=3, batch_size=40,
+            progress=False)
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_evaluate_records_no_graph_and_matches_predictions():
+    X, y = small_moons(30)
+    model = MLP(2, [4, 2], seed=0)
+    seen = []
+
+    def loss(outputs, targets):
+        seen.append((is_grad_enabled(), outputs[0][0].parents))
+        return softmax_cross_entropy(outputs, targets)
+
+    _, accuracy = evaluate(model, loss, X, y, batch_size=7)
+    assert seen and all(enabled is False and parents == () for enabled, parents in seen)
+    assert accuracy == pytest.approx(np.mean(predict_classes(model, X) == y))
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_predict_classes_one_output_is_the_sign():
+    class Fixed:
+        def predict(self, X):
+            return np.asarray(X)[:, :1] - 0.5
+
+    assert predict_classes(Fixed(), np.array([[0.0], [1.0], [0.4], [0.6]])).tolist() == [
+        0, 1, 0, 1]
+
+
+@pytest.mark.parametrize(
+    "train, message",
+    [
+        ((np.zeros((3, 2)), np.zeros(2)), "as many labels as examples"),
+        ((np.zeros((3, 2, 2)), np.zeros(3)), "must be 2-D"),
+        ((np.zeros((0, 2)), np.zeros(0)), "at least one"),
+        ("not a pair", "pair"),
+    ],
+)
+def test_bad_training_data_is_refused_clearly(train, message):
+    model = MLP(2, [2], seed=0)
+    with pytest.raises((ValueError, TypeError), match=message):
+        fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), train,
+            epochs=1, progress=False)
