@@ -21,11 +21,12 @@ from .engine import Value, _as_value, _to_float
 __all__ = ["sum", "dot", "maximum", "minimum", "logsumexp", "softmax", "log_softmax"]
 
 
-def _as_list(items: Iterable) -> list:
-    """A list of the items; NumPy arrays become Python numbers in one fast call."""
+def _as_sequence(items: Iterable) -> list | tuple:
+    """The items as a list or tuple (kept as they are, not copied); NumPy arrays become
+    Python numbers in one fast call."""
     if hasattr(items, "tolist"):
         items = items.tolist()
-    return items if isinstance(items, list) else list(items)
+    return items if isinstance(items, (list, tuple)) else list(items)
 
 
 def _numbers(items: list) -> list[float]:
@@ -45,7 +46,7 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 (the name users
 
     The total is correctly rounded (math.fsum), whatever the order of the terms.
     """
-    nodes, constants = _split(_as_list(values))
+    nodes, constants = _split(_as_sequence(values))
     data = math.fsum([v.data for v in nodes] + constants)
     return Value(data, parents=tuple(nodes), op="sum", local_grads=(1.0,) * len(nodes))
 
@@ -56,7 +57,7 @@ def dot(xs: Sequence[Value | float], ys: Sequence[Value | float]) -> Value:
     Either side may hold Values or plain numbers (a neuron: weights are Values, the input
     pixels numbers). Raises ValueError if the lengths differ.
     """
-    xs, ys = _as_list(xs), _as_list(ys)
+    xs, ys = _as_sequence(xs), _as_sequence(ys)
     if len(xs) != len(ys):
         raise ValueError(
             f"dot needs two sequences of the same length, got {len(xs)} and {len(ys)}. "
@@ -71,6 +72,7 @@ def dot(xs: Sequence[Value | float], ys: Sequence[Value | float]) -> Value:
         data = float(_sum_of_products(x_data, y_data))
     parents: tuple[Value, ...] = ()
     local_grads: tuple[float, ...] = ()
+    # tuple() of a tuple is the tuple itself: a layer's neurons can share one input tuple.
     if x_nodes:  # d/dx_i = y_i
         parents, local_grads = x_nodes, tuple(y_data)
     if y_nodes:  # d/dy_i = x_i
@@ -141,7 +143,7 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
     nothing overflows for any finite input, and the largest term is exactly 1, so the sum
     never underflows to 0.
     """
-    nodes, constants = _split(_as_list(values))
+    nodes, constants = _split(_as_sequence(values))
     data = [v.data for v in nodes] + constants
     if not data:
         raise ValueError("logsumexp needs at least one value, got an empty sequence.")
@@ -155,7 +157,7 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
 
 def log_softmax(values: Iterable[Value | float]) -> list[Value]:
     """log p_i = x_i - logsumexp(x): log-probabilities, without overflow or log(0)."""
-    values = _as_list(values)
+    values = _as_sequence(values)
     lse = logsumexp(values)
     return [x - lse for x in values]
 

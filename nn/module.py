@@ -96,8 +96,8 @@ def _make_rng(seed: int | None, rng: np.random.Generator | None) -> np.random.Ge
     return np.random.default_rng(seed)
 
 
-def _as_input(x: object, nin: int, who: object) -> list:
-    """One sample as a Python list of nin items (a NumPy row is converted in one call).
+def _as_input(x: object, nin: int, who: object) -> tuple:
+    """One sample as a Python tuple of nin items (a NumPy row is converted in one call).
 
     `who` is the module being called; its repr is only computed for an error message.
     """
@@ -108,10 +108,12 @@ def _as_input(x: object, nin: int, who: object) -> list:
                 f"shape {x.shape}. For many samples use model.predict(X) or call the model "
                 "on each row."
             )
-        x = x.tolist()  # NumPy floats -> Python floats in one fast call
-    elif isinstance(x, tuple):
-        x = list(x)
-    elif not isinstance(x, list):
+        x = tuple(x.tolist())  # NumPy floats -> Python floats in one fast call
+    elif isinstance(x, list):
+        # A tuple, because dot() keeps a tuple of inputs as it is: every neuron of the first
+        # layer then shares this one tuple as its local gradients, instead of a copy each.
+        x = tuple(x)
+    elif not isinstance(x, tuple):
         raise TypeError(
             f"{who!r} takes one sample as a list, tuple or 1-D NumPy array of {nin} numbers, "
             f"got {type(x).__name__}: {x!r}."
