@@ -66,15 +66,20 @@ class no_grad(contextlib.ContextDecorator):
     (``@no_grad()``). Blocks may be nested.
     """
 
+    def __init__(self) -> None:
+        # A stack, not one saved flag: as a decorator the same object is entered again by
+        # every (possibly recursive) call, and each exit must restore its own entry's state.
+        self._saved: list[bool] = []
+
     def __enter__(self) -> no_grad:
         global _grad_enabled
-        self._previous = _grad_enabled
+        self._saved.append(_grad_enabled)
         _grad_enabled = False
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         global _grad_enabled
-        _grad_enabled = self._previous
+        _grad_enabled = self._saved.pop()
 
 
 class detect_anomaly(contextlib.ContextDecorator):
@@ -85,15 +90,18 @@ class detect_anomaly(contextlib.ContextDecorator):
     tiny, ``sqrt`` at 0, or a learning rate so large that values overflow).
     """
 
+    def __init__(self) -> None:
+        self._saved: list[bool] = []  # a stack, as in no_grad (re-entered by recursive calls)
+
     def __enter__(self) -> detect_anomaly:
         global _anomaly_mode
-        self._previous = _anomaly_mode
+        self._saved.append(_anomaly_mode)
         _anomaly_mode = True
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         global _anomaly_mode
-        _anomaly_mode = self._previous
+        _anomaly_mode = self._saved.pop()
 
 
 # ---------------------------------------------------------------------------------------
@@ -251,7 +259,7 @@ class Value:
         return Value(
             _power(a, b),
             parents=(self,),
-            op=f"**{exponent!r}",
+            op=f"**{exponent!r}" if type(exponent) in (int, float) else f"**{b!r}",
             local_grads=(_power_grad_base(a, b),),
         )
 
@@ -365,8 +373,9 @@ class Value:
         """
         order = topological_order(self, include_leaves=False)
         for node in order:  # inner nodes start from zero; only leaves accumulate
-            node.grad = 0.0
-        self.grad = _to_float(gradient)
+            if node.parents:  # (the root itself may be a leaf: x.backward() on a leaf x)
+                node.grad = 0.0
+        self.grad += _to_float(gradient)
         check = _anomaly_mode
         for node in reversed(order):
             g = node.grad
@@ -458,7 +467,10 @@ def _power_grad_base(a: float, b: float) -> float:
         return 0.0
     if a == 0.0 and b < 1.0:
         return math.inf if b > 0.0 else math.nan  # b < 0 cannot happen: forward raised
-    return b * a ** (b - 1.0)
+    try:
+        return b * a ** (b - 1.0)
+    except OverflowError:  # a**b is finite but a**(b-1) is not (tiny a, b < 0): as a float,
+        return b * (a**b) / a  # b * a**b / a is then +-inf, as in PyTorch, not an error
 
 
 def _power_grad_exponent(a: float, b: float, out: float) -> float:
