@@ -145,57 +145,42 @@ def guard(op, a, b, same_node):
     return op
 
 
-def apply(op, be, a, b, c):  # noqa: C901 (one branch per op is the clearest form here)
-    """One unary/binary op on either engine (`be` supplies the functions Python lacks)."""
-    if op == "neg":
-        return -a
-    if op == "exp":
-        return a.exp()
-    if op == "exp_tanh":  # exp of a bounded argument, |3 tanh(a)| <= 3
-        return (3 * a.tanh()).exp()
-    if op == "log":
-        return (a * a + 0.5).log()
-    if op == "sqrt":
-        return (a * a + 0.5).sqrt()
-    if op in ("tanh", "sigmoid", "relu", "abs"):
-        return getattr(a, op)()
-    if op == "pow_int":
-        return a ** (2 if c < 0 else 3)
-    if op == "pow_frac":
-        return (a * a + 0.5) ** (c / 2)
-    if op == "rpow":  # number ** Value
-        return abs(c) ** a.tanh()
-    if op == "radd":
-        return c + a
-    if op == "rsub":
-        return c - a
-    if op == "rmul":
-        return c * a
-    if op == "rdiv":
-        return c / (a * a + 0.5)
-    if op == "add_c":
-        return a + c
-    if op == "sub_c":
-        return a - c
-    if op == "mul_c":
-        return a * c
-    if op == "div_c":
-        return a / c
-    if op == "add":
-        return a + b
-    if op == "sub":
-        return a - b
-    if op == "mul":
-        return a * b
-    if op == "div":
-        return a / (b * b + 0.5)
-    if op == "pow_value":  # Value ** Value: positive base, bounded exponent
-        return (a * a + 0.5) ** (2 * b.tanh())
-    if op == "maximum":
-        return be.maximum(a, b)
-    if op == "minimum":
-        return be.minimum(a, b)
-    raise AssertionError(op)
+# One entry per unary/binary op: f(be, a, b, c) with operands a, b (b is a for unary ops),
+# a constant c, and `be` the engine, which supplies the functions Python syntax lacks.
+APPLY = {
+    "neg": lambda be, a, b, c: -a,
+    "exp": lambda be, a, b, c: a.exp(),
+    "exp_tanh": lambda be, a, b, c: (3 * a.tanh()).exp(),  # a bounded argument, |.| <= 3
+    "log": lambda be, a, b, c: (a * a + 0.5).log(),
+    "sqrt": lambda be, a, b, c: (a * a + 0.5).sqrt(),
+    "tanh": lambda be, a, b, c: a.tanh(),
+    "sigmoid": lambda be, a, b, c: a.sigmoid(),
+    "relu": lambda be, a, b, c: a.relu(),
+    "abs": lambda be, a, b, c: abs(a),
+    "pow_int": lambda be, a, b, c: a ** (2 if c < 0 else 3),
+    "pow_frac": lambda be, a, b, c: (a * a + 0.5) ** (c / 2),
+    "rpow": lambda be, a, b, c: abs(c) ** a.tanh(),  # number ** Value
+    "radd": lambda be, a, b, c: c + a,
+    "rsub": lambda be, a, b, c: c - a,
+    "rmul": lambda be, a, b, c: c * a,
+    "rdiv": lambda be, a, b, c: c / (a * a + 0.5),
+    "add_c": lambda be, a, b, c: a + c,
+    "sub_c": lambda be, a, b, c: a - c,
+    "mul_c": lambda be, a, b, c: a * c,
+    "div_c": lambda be, a, b, c: a / c,
+    "add": lambda be, a, b, c: a + b,
+    "sub": lambda be, a, b, c: a - b,
+    "mul": lambda be, a, b, c: a * b,
+    "div": lambda be, a, b, c: a / (b * b + 0.5),
+    "pow_value": lambda be, a, b, c: (a * a + 0.5) ** (2 * b.tanh()),  # Value ** Value
+    "maximum": lambda be, a, b, c: be.maximum(a, b),
+    "minimum": lambda be, a, b, c: be.minimum(a, b),
+}
+
+
+def apply(op, be, a, b, c):
+    """One unary/binary op on either engine."""
+    return APPLY[op](be, a, b, c)
 
 
 def apply_nary(op, be, operands, consts):
