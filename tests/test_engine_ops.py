@@ -266,6 +266,8 @@ KINKS = [
     ("sqrt at 0", lambda a: a.sqrt(), (0.0,)),
     ("sigmoid(1000)", lambda a: a.sigmoid(), (1000.0,)),
     ("sigmoid(-1000)", lambda a: a.sigmoid(), (-1000.0,)),
+    ("sigmoid(40)", lambda a: a.sigmoid(), (40.0,)),  # slope 4e-18 rounds to 0 in both
+    ("sigmoid(-40)", lambda a: a.sigmoid(), (-40.0,)),
     ("tanh(1000)", lambda a: a.tanh(), (1000.0,)),
     ("tanh(-30)", lambda a: a.tanh(), (-30.0,)),
     ("exp(-1000)", lambda a: a.exp(), (-1000.0,)),
