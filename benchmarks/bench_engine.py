@@ -275,28 +275,39 @@ def main() -> None:
     except ImportError:
         sys.exit("micrograd is needed for the comparison: pip install micrograd==0.1.0")
 
-    print(f"autograd_scalar {ag.__version__} vs micrograd 0.1.0 | Python {platform.python_version()}"
-          f" | {platform.machine()} | {'quick run' if args.quick else 'full run'}")
+    print(
+        f"autograd_scalar {ag.__version__} vs micrograd 0.1.0 | Python {platform.python_version()}"
+        f" | {platform.machine()} | {'quick run' if args.quick else 'full run'}"
+    )
     print(f"gc thresholds {gc.get_threshold()} (Python's defaults, in both engines)\n")
 
     mlp = bench_mlp(args.quick)
     ratio = mlp["mg_ms"] / mlp["ours_ms"]
-    print(f"1. MLP {NIN}-{HIDDEN}-{NOUT} ({mlp['params']:,} parameters), one sample, "
-          "forward + backward (median)")
+    print(
+        f"1. MLP {NIN}-{HIDDEN}-{NOUT} ({mlp['params']:,} parameters), one sample, "
+        "forward + backward (median)"
+    )
     print(f"   {'engine':<16}{'ms / sample':>14}")
     print(f"   {'autograd_scalar':<16}{mlp['ours_ms']:>14.1f}")
     print(f"   {'micrograd':<16}{mlp['mg_ms']:>14.1f}")
     print(f"   speed-up: {ratio:.0f}x (target >= 50x: {'met' if ratio >= 50 else 'NOT met'})")
-    print(f"   same result: loss differs by {mlp['loss_rel_diff']:.1e} (relative), gradients "
-          f"by {mlp['grad_rel_diff']:.1e} (relative to the largest)\n")
+    print(
+        f"   same result: loss differs by {mlp['loss_rel_diff']:.1e} (relative), gradients "
+        f"by {mlp['grad_rel_diff']:.1e} (relative to the largest)\n"
+    )
 
     ours, mg = bench_chains(args.quick)
-    print("2. relu chain (v = v.relu(), one Value per link), forward + backward, "
-          "fresh process each")
-    print("   (B/node: graph = tracemalloc after forward; peak = tracemalloc peak during "
-          "forward + backward;\n    RSS = growth of the process's peak resident memory)")
-    print(f"   {'engine':<16}{'nodes':>11}{'forward s':>11}{'backward s':>12}"
-          f"{'graph B/node':>14}{'peak B/node':>13}{'RSS B/node':>12}")
+    print(
+        "2. relu chain (v = v.relu(), one Value per link), forward + backward, fresh process each"
+    )
+    print(
+        "   (B/node: graph = tracemalloc after forward; peak = tracemalloc peak during "
+        "forward + backward;\n    RSS = growth of the process's peak resident memory)"
+    )
+    print(
+        f"   {'engine':<16}{'nodes':>11}{'forward s':>11}{'backward s':>12}"
+        f"{'graph B/node':>14}{'peak B/node':>13}{'RSS B/node':>12}"
+    )
 
     def per_node(r: dict, key: str, n: int, width: int) -> str:
         return f"{r[key] / n:>{width}.0f}" if key in r else f"{'-':>{width}}"
@@ -305,9 +316,12 @@ def main() -> None:
         if "error" in r:
             print(f"   {engine:<16}{n:>11,}   FAILED: {r['error']}")
             continue
-        print(f"   {engine:<16}{n:>11,}{r['forward_s']:>11.2f}{r['backward_s']:>12.2f}"
-              + per_node(r, "graph_bytes", n, 14) + per_node(r, "peak_bytes", n, 13)
-              + per_node(r, "rss_bytes", n, 12))
+        print(
+            f"   {engine:<16}{n:>11,}{r['forward_s']:>11.2f}{r['backward_s']:>12.2f}"
+            + per_node(r, "graph_bytes", n, 14)
+            + per_node(r, "peak_bytes", n, 13)
+            + per_node(r, "rss_bytes", n, 12)
+        )
 
     _, n_ours, r_ours = ours[0]
     if "error" in r_ours:
@@ -325,9 +339,11 @@ def main() -> None:
         n_mg, r_mg = rows[-1]  # the longest chain on which micrograd was measured
         ours_b, mg_b = r_ours[key] / n_ours, r_mg[key] / n_mg
         verdict = "met" if ours_b <= mg_b / 3 else "NOT met"
-        print(f"   {name:<17} per node: ours {ours_b:4.0f} B ({n_ours:,}) vs micrograd "
-              f"{mg_b:4.0f} B ({n_mg:,}): ours = 1/{mg_b / ours_b:.1f} (target <= 1/3: "
-              f"{verdict})")
+        print(
+            f"   {name:<17} per node: ours {ours_b:4.0f} B ({n_ours:,}) vs micrograd "
+            f"{mg_b:4.0f} B ({n_mg:,}): ours = 1/{mg_b / ours_b:.1f} (target <= 1/3: "
+            f"{verdict})"
+        )
 
 
 if __name__ == "__main__":

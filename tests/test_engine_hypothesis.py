@@ -104,8 +104,10 @@ def build(data, torch):
             k = data.draw(st.integers(1, 4), label="k")
             idx = [pick("operand") for _ in range(k)]
             consts = [data.draw(constant) for _ in range(k)]
-            new = [apply_nary(op, be, [nodes[i] for i in idx], consts)
-                   for be, nodes in ((ours, a_nodes), (theirs, t_nodes))]
+            new = [
+                apply_nary(op, be, [nodes[i] for i in idx], consts)
+                for be, nodes in ((ours, a_nodes), (theirs, t_nodes))
+            ]
             outs_a = new[0] if isinstance(new[0], list) else [new[0]]
             outs_t = new[1] if isinstance(new[1], list) else [new[1]]
         else:

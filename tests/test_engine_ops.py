@@ -215,6 +215,7 @@ CASES = [
 ]
 IDS = [case[0] for case in CASES]
 
+
 def ours_value_and_grads(f, point):
     leaves = [Value(x) for x in point]
     out = f(*leaves)

@@ -155,7 +155,7 @@ def _build_graph():
     x, y = Value(0.5, "x"), Value(-1.5, "y")
     h = ag.dot([x, y], [0.3, -0.2]) + 2 * x - 1 / (y * y + 1)
     p = ag.softmax([h, x.tanh(), y.sigmoid(), ag.maximum(x, y)])
-    out = ag.logsumexp(p) + (x**2).sqrt() + abs(y).log() + 2**x + x**y.relu()
+    out = ag.logsumexp(p) + (x**2).sqrt() + abs(y).log() + 2**x + x ** y.relu()
     return x, y, out
 
 
