@@ -49,16 +49,41 @@ _ONE_MINUS_ONE = (1.0, -1.0)
 # Global switches: recording the graph (no_grad) and checking gradients (detect_anomaly)
 # ---------------------------------------------------------------------------------------
 
-_grad_enabled = True
-_anomaly_mode = False
+class _Switches:
+    """The engine's global switches; each context manager below flips one for a block."""
+
+    grad_enabled = True  # record parents and local gradients (off inside no_grad)
+    anomaly = False  # check every gradient for NaN/inf during backward (detect_anomaly)
 
 
 def is_grad_enabled() -> bool:
     """True unless we are inside a `no_grad()` block."""
-    return _grad_enabled
+    return _Switches.grad_enabled
 
 
-class no_grad(contextlib.ContextDecorator):
+class _Switch(contextlib.ContextDecorator):
+    """Set one of the `_Switches` for the duration of a block or of a decorated call.
+
+    The same object is entered again by every call of a decorated function, possibly
+    recursively, so each exit restores what its own entry saw: a stack, not one saved value.
+    """
+
+    switch: str  # the name of the attribute of _Switches
+    value: bool  # its value inside the block
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> _Switch:
+        self._saved.append(getattr(_Switches, self.switch))
+        setattr(_Switches, self.switch, self.value)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        setattr(_Switches, self.switch, self._saved.pop())
+
+
+class no_grad(_Switch):
     """Stop recording the graph: results of operations have no parents.
 
     Use it for evaluation, where no gradient is needed: it saves the memory of the graph.
@@ -66,18 +91,10 @@ class no_grad(contextlib.ContextDecorator):
     (``@no_grad()``). Blocks may be nested.
     """
 
-    def __enter__(self) -> no_grad:
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = False
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous
+    switch, value = "grad_enabled", False
 
 
-class detect_anomaly(contextlib.ContextDecorator):
+class detect_anomaly(_Switch):
     """Make `backward()` stop at the first gradient that becomes NaN or infinite.
 
     The error names the node whose local step produced it (its op and label) and the parent
@@ -85,15 +102,7 @@ class detect_anomaly(contextlib.ContextDecorator):
     tiny, ``sqrt`` at 0, or a learning rate so large that values overflow).
     """
 
-    def __enter__(self) -> detect_anomaly:
-        global _anomaly_mode
-        self._previous = _anomaly_mode
-        _anomaly_mode = True
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        global _anomaly_mode
-        _anomaly_mode = self._previous
+    switch, value = "anomaly", True
 
 
 # ---------------------------------------------------------------------------------------
@@ -170,7 +179,7 @@ class Value:
         self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
         self.label = label
-        if _grad_enabled:
+        if _Switches.grad_enabled:
             self.parents = parents
             self.op = op
             self.local_grads = local_grads
@@ -251,7 +260,7 @@ class Value:
         return Value(
             _power(a, b),
             parents=(self,),
-            op=f"**{exponent!r}",
+            op=f"**{exponent!r}" if type(exponent) in (int, float) else f"**{b!r}",
             local_grads=(_power_grad_base(a, b),),
         )
 
@@ -365,9 +374,10 @@ class Value:
         """
         order = topological_order(self, include_leaves=False)
         for node in order:  # inner nodes start from zero; only leaves accumulate
-            node.grad = 0.0
-        self.grad = _to_float(gradient)
-        check = _anomaly_mode
+            if node.parents:  # (the root itself may be a leaf: x.backward() on a leaf x)
+                node.grad = 0.0
+        self.grad += _to_float(gradient)
+        check = _Switches.anomaly
         for node in reversed(order):
             g = node.grad
             if g == 0.0:  # nothing to pass back (half the hidden units behind a ReLU)
@@ -458,7 +468,10 @@ def _power_grad_base(a: float, b: float) -> float:
         return 0.0
     if a == 0.0 and b < 1.0:
         return math.inf if b > 0.0 else math.nan  # b < 0 cannot happen: forward raised
-    return b * a ** (b - 1.0)
+    try:
+        return b * a ** (b - 1.0)
+    except OverflowError:  # a**b is finite but a**(b-1) is not (tiny a, b < 0): as a float,
+        return b * (a**b) / a  # b * a**b / a is then +-inf, as in PyTorch, not an error
 
 
 def _power_grad_exponent(a: float, b: float, out: float) -> float:

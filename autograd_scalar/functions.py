@@ -47,7 +47,11 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 (the name users
     The total is correctly rounded (math.fsum), whatever the order of the terms.
     """
     nodes, constants = _split(_as_sequence(values))
-    data = math.fsum([v.data for v in nodes] + constants)
+    terms = [v.data for v in nodes] + constants
+    try:
+        data = math.fsum(terms)
+    except (OverflowError, ValueError):  # fsum raises where a plain sum gives inf or nan
+        data = builtins.sum(terms)
     return Value(data, parents=tuple(nodes), op="sum", local_grads=(1.0,) * len(nodes))
 
 
@@ -100,12 +104,12 @@ def _data_and_nodes(items: list, check: bool = False) -> tuple[list, tuple[Value
     of products fail or come out as something other than a float, and `dot` then calls
     again with check=True, which converts every item or raises a clear TypeError.
     """
-    try:  # the common case, all Values (a neuron's weights): one fast pass
-        return [v.data for v in items], tuple(items)
-    except AttributeError:
-        pass
-    if not check:  # the other common case: input numbers, used as they are
-        return items, ()
+    if not check:
+        try:  # the common case, all Values (a neuron's weights): one fast pass
+            return [v.data for v in items], tuple(items)
+        except AttributeError:  # the other common case: input numbers, used as they are
+            return items, ()
+    # Checked path: test the type (NumPy scalars have a `.data` attribute too).
     if any(isinstance(x, Value) for x in items):  # a mix: numbers become constant leaves
         nodes = tuple(_as_value(x) for x in items)
         return [v.data for v in nodes], nodes

@@ -22,10 +22,10 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]  # runs from a checkout, installed or not
-from numpy_mlp import NumpyMLP  # noqa: E402
+from numpy_mlp import NumpyMLP
 
-from nn import MLP, SGD, fit, softmax_cross_entropy  # noqa: E402
-from nn.data import iterate_minibatches, load_cifar10, prepare_images  # noqa: E402
+from nn import MLP, SGD, fit, softmax_cross_entropy
+from nn.data import iterate_minibatches, load_cifar10, prepare_images
 
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "cifar-10-batches-py"
 
