@@ -247,8 +247,8 @@ def write_outputs(args: argparse.Namespace, model: MLP, history: dict, splits: S
     (out / "history.json").write_text(json.dumps({"config": config, "history": history},
                                                  indent=2))
     model.save(out / "model.npz")
-    plot_history(history, title=f"{args.dataset}: {model!r}").savefig(out / "curves.png",
-                                                                       dpi=100)
+    curves = plot_history(history, title=f"{args.dataset}: {model!r}", val_label="test")
+    curves.savefig(out / "curves.png", dpi=100)
     if splits.X_train.shape[1] == 2:
         figure = plot_decision_boundary(model, splits.X_train, splits.y_train,
                                         title=f"{args.dataset}: decision boundary")

@@ -423,3 +423,11 @@ def test_confusion_matrix_figure_shows_row_fractions():
 def test_accuracy_plots_bad_input(y_true, y_pred, names, words):
     with pytest.raises(ValueError, match=words):
         plot_per_class_accuracy(y_true, y_pred, names)
+
+
+def test_plot_history_names_the_held_out_curves():
+    history = {"epoch": [1, 2], "train_loss": [1.0, 0.5], "train_acc": [0.5, 0.7],
+               "val_loss": [1.1, 0.9], "val_acc": [0.4, 0.6]}
+    fig = plot_history(history, val_label="test")
+    labels = [line.get_label() for line in fig.axes[0].lines]
+    assert labels[:3] == ["training loss", "test loss", "lowest test loss (epoch 2)"]

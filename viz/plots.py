@@ -169,6 +169,7 @@ def plot_history(
     chance: float | None = None,
     mark_best: bool = True,
     figsize: tuple[float, float] = (12.0, 4.5),
+    val_label: str = "validation",
 ) -> Figure:
     """Loss and accuracy per epoch, training and validation, side by side (loss | accuracy).
 
@@ -185,6 +186,8 @@ def plot_history(
         chance: accuracy of guessing, e.g. ``0.1`` for 10 classes, drawn as a dashed line.
         mark_best: mark the epoch of lowest validation loss (when there is a validation set).
         figsize: (width, height) in inches.
+        val_label: what the ``val_*`` curves are called, e.g. "test" when the held-out
+            data is the test set.
 
     Returns:
         A Figure with two axes: ``fig.axes[0]`` the loss, ``fig.axes[1]`` the accuracy. In
@@ -205,7 +208,7 @@ def plot_history(
         _plot_curve(ax, epochs, train, color=TRAIN_COLOR, label=f"training {name}")
         val = _as_float_array(history.get(f"val_{key}", []))
         if val.size and not np.all(np.isnan(val)):
-            _plot_curve(ax, epochs, val, color=VAL_COLOR, label=f"validation {name}")
+            _plot_curve(ax, epochs, val, color=VAL_COLOR, label=f"{val_label} {name}")
         ax.set_xlabel("epoch", fontsize=LABEL_SIZE)
         ax.set_ylabel(name, fontsize=LABEL_SIZE)
         ax.set_title(name.capitalize(), fontsize=TITLE_SIZE)
@@ -219,7 +222,7 @@ def plot_history(
         for ax in (ax_loss, ax_acc):
             ax.axvline(
                 best_epoch, color="0.35", linestyle=":", linewidth=1.5,
-                label=f"lowest validation loss (epoch {best_epoch:g})",
+                label=f"lowest {val_label} loss (epoch {best_epoch:g})",
             )  # fmt: skip
 
     if chance is not None:
