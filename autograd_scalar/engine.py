@@ -178,6 +178,11 @@ class Value:
     ) -> None:
         self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
+        if type(label) is not str:
+            raise TypeError(
+                f"a Value's label is a string (a name for diagrams), got "
+                f"{type(label).__name__}: {label!r}. Did you mean Value({data!r}) alone?"
+            )
         self.label = label
         if _Switches.grad_enabled:
             self.parents = parents
@@ -372,11 +377,12 @@ class Value:
         This is the engine's own order (reverse topological), which diagrams and
         animations use to show the backward pass as it really happens.
         """
+        seed = _to_float(gradient)  # check it before any gradient is touched
         order = topological_order(self, include_leaves=False)
         for node in order:  # inner nodes start from zero; only leaves accumulate
             if node.parents:  # (the root itself may be a leaf: x.backward() on a leaf x)
                 node.grad = 0.0
-        self.grad += _to_float(gradient)
+        self.grad += seed
         check = _Switches.anomaly
         for node in reversed(order):
             g = node.grad

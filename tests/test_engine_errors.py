@@ -174,3 +174,17 @@ def test_backward_after_an_anomaly_error_starts_clean():
     good = mid * 3
     good.backward()
     assert (a.grad, mid.grad, z.grad) == (9.0, 3.0, 0.0)
+
+
+def test_a_label_that_is_not_a_string_is_refused():
+    with pytest.raises(TypeError, match="label is a string.*got float"):
+        ag.Value(1.0, 2.0)
+
+
+def test_a_bad_backward_seed_leaves_the_gradients_alone():
+    x = ag.Value(3.0, "x")
+    y = x * x
+    y.backward()
+    with pytest.raises(TypeError, match="str"):
+        y.backward("1")
+    assert (x.grad, y.grad) == (6.0, 1.0)
