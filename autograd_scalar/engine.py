@@ -420,13 +420,9 @@ def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
         visited.add(node)
         stack.append((node, True))
         # Push in reverse so that the first parent is explored first.
-        stack.extend(
-            [
-                (parent, False)
-                for parent in reversed(node.parents)
-                if (include_leaves or parent.parents) and parent not in visited
-            ]
-        )
+        for parent in reversed(node.parents):
+            if (include_leaves or parent.parents) and parent not in visited:
+                stack.append((parent, False))
     return order
 
 
