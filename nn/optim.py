@@ -348,15 +348,20 @@ class StepLR(_Schedule):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         super().__init__(optimizer)
-        if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral):
-            raise TypeError(f"step_size must be an int >= 1, got {step_size!r}.")
-        if step_size < 1:
-            raise ValueError(f"step_size must be >= 1, got {step_size!r}.")
-        self.step_size = int(step_size)
+        self.step_size = _count(step_size, "step_size")
         self.gamma = _number(gamma, "gamma", low_ok=False)
 
     def factor(self, t: int) -> float:
         return self.gamma ** (t // self.step_size)
+
+
+def _count(value: object, name: str) -> int:
+    """A whole number of steps, at least 1 (a clear error otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= 1, got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value!r}.")
+    return int(value)
 
 
 class LinearDecay(_Schedule):
@@ -375,11 +380,7 @@ class LinearDecay(_Schedule):
 
     def __init__(self, optimizer: Optimizer, total_steps: int, final_factor: float = 0.0) -> None:
         super().__init__(optimizer)
-        if isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral):
-            raise TypeError(f"total_steps must be an int >= 1, got {total_steps!r}.")
-        if total_steps < 1:
-            raise ValueError(f"total_steps must be >= 1, got {total_steps!r}.")
-        self.total_steps = int(total_steps)
+        self.total_steps = _count(total_steps, "total_steps")
         self.final_factor = _number(final_factor, "final_factor")
         if self.final_factor > 1.0:
             raise ValueError(f"final_factor must be in [0, 1], got {final_factor!r}.")
