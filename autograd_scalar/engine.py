@@ -29,6 +29,9 @@ import math
 import numbers
 from collections.abc import Iterator
 
+from . import ops
+from .ops import SCALAR
+
 __all__ = [
     "Value",
     "no_grad",
@@ -37,13 +40,6 @@ __all__ = [
     "topological_order",
 ]
 
-# Shared tuples for the most common local derivatives: one object for the whole program
-# instead of one per node.
-_ONE = (1.0,)
-_ZERO = (0.0,)
-_MINUS_ONE = (-1.0,)
-_ONE_ONE = (1.0, 1.0)
-_ONE_MINUS_ONE = (1.0, -1.0)
 
 # ---------------------------------------------------------------------------------------
 # Global switches: recording the graph (no_grad) and checking gradients (detect_anomaly)
@@ -136,10 +132,6 @@ def _as_value(x: Value | float) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
-def _domain_error(op: str, value: object, reason: str) -> ValueError:
-    return ValueError(f"{op} is undefined for {value!r}: {reason}")
-
-
 # ---------------------------------------------------------------------------------------
 # Value
 # ---------------------------------------------------------------------------------------
@@ -206,40 +198,30 @@ class Value:
         return self.data
 
     # -- arithmetic -----------------------------------------------------------------------
+    #
+    # Each operation computes its result and its local derivatives with the op's rule in
+    # ops.py (the table of derivatives), then records them in a new Value. The compiler
+    # uses the same rules on whole batches, so the two cannot disagree.
 
     def __add__(self, other: Value | float) -> Value:
         """a + b;  d/da = 1,  d/db = 1."""
-        other = _as_value(other)
-        return Value(self.data + other.data, parents=(self, other), op="+", local_grads=_ONE_ONE)
+        return _apply2(ops.ADD, self, _as_value(other))
 
     def __sub__(self, other: Value | float) -> Value:
         """a - b;  d/da = 1,  d/db = -1."""
-        other = _as_value(other)
-        return Value(
-            self.data - other.data, parents=(self, other), op="-", local_grads=_ONE_MINUS_ONE
-        )
+        return _apply2(ops.SUB, self, _as_value(other))
 
     def __mul__(self, other: Value | float) -> Value:
         """a * b;  d/da = b,  d/db = a."""
-        other = _as_value(other)
-        return Value(
-            self.data * other.data,
-            parents=(self, other),
-            op="*",
-            local_grads=(other.data, self.data),
-        )
+        return _apply2(ops.MUL, self, _as_value(other))
 
     def __truediv__(self, other: Value | float) -> Value:
         """a / b;  d/da = 1/b,  d/db = -a/b**2.  Raises ValueError if b == 0."""
-        other = _as_value(other)
-        a, b = self.data, other.data
-        if b == 0.0:
-            raise _domain_error("a / b", f"a={a!r}, b={b!r}", "division by zero")
-        return Value(a / b, parents=(self, other), op="/", local_grads=(1.0 / b, -a / (b * b)))
+        return _apply2(ops.DIV, self, _as_value(other))
 
     def __neg__(self) -> Value:
         """-a;  d/da = -1."""
-        return Value(-self.data, parents=(self,), op="neg", local_grads=_MINUS_ONE)
+        return _apply1(ops.NEG, self)
 
     def __pow__(self, exponent: Value | float) -> Value:
         """a ** b.
@@ -252,22 +234,10 @@ class Value:
         real there).
         """
         if isinstance(exponent, Value):
-            a, b = self.data, exponent.data
-            out = _power(a, b)
-            return Value(
-                out,
-                parents=(self, exponent),
-                op="**",
-                local_grads=(_power_grad_base(a, b), _power_grad_exponent(a, b, out)),
-            )
+            return _apply2(ops.POW, self, exponent)
         b = _to_float(exponent)
-        a = self.data
-        return Value(
-            _power(a, b),
-            parents=(self,),
-            op=f"**{exponent!r}" if type(exponent) in (int, float) else f"**{b!r}",
-            local_grads=(_power_grad_base(a, b),),
-        )
+        name = f"**{exponent!r}" if type(exponent) in (int, float) else f"**{b!r}"
+        return _apply1(ops.power_constant(b, name), self)
 
     # Numbers on the left: 2 + v, 1 - v, 2 * v, 1 / v, 2 ** v.
     def __radd__(self, other: float) -> Value:  # other + self
@@ -289,64 +259,31 @@ class Value:
 
     def exp(self) -> Value:
         """e**a;  d/da = e**a.  Raises OverflowError past a ~ 709.78."""
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(
-                f"exp overflows for {self!r}: the result is larger than the largest float "
-                "(about 1.8e308, reached at 709.78). Scale your inputs down, or use "
-                "logsumexp/softmax, which are computed without overflow."
-            ) from None
-        return Value(out, parents=(self,), op="exp", local_grads=(out,))
+        return _apply1(ops.EXP, self)
 
     def log(self) -> Value:
         """ln(a);  d/da = 1/a.  Raises ValueError for a <= 0."""
-        a = self.data
-        if not a > 0.0:
-            raise _domain_error(
-                "log", self, "the logarithm needs a positive number. If this is a "
-                "probability that underflowed to 0, compute log-probabilities directly "
-                "(for example with logsumexp)."
-            )
-        return Value(math.log(a), parents=(self,), op="log", local_grads=(1.0 / a,))
+        return _apply1(ops.LOG, self)
 
     def sqrt(self) -> Value:
         """sqrt(a);  d/da = 1 / (2 sqrt(a)), infinite at a = 0.  Raises ValueError for a < 0."""
-        a = self.data
-        if a < 0.0:
-            raise _domain_error("sqrt", self, "the square root needs a number >= 0.")
-        out = math.sqrt(a)
-        local = 0.5 / out if out > 0.0 else math.inf
-        return Value(out, parents=(self,), op="sqrt", local_grads=(local,))
+        return _apply1(ops.SQRT, self)
 
     def tanh(self) -> Value:
         """tanh(a);  d/da = 1 - tanh(a)**2."""
-        t = math.tanh(self.data)
-        return Value(t, parents=(self,), op="tanh", local_grads=(1.0 - t * t,))
+        return _apply1(ops.TANH, self)
 
     def sigmoid(self) -> Value:
         """sigmoid(a) = 1 / (1 + e**-a);  d/da = sigmoid(a) * (1 - sigmoid(a))."""
-        a = self.data
-        # Two forms of the same function, each exp() taken of a number <= 0: no overflow.
-        if a >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-a))
-        else:
-            e = math.exp(a)
-            s = e / (1.0 + e)
-        return Value(s, parents=(self,), op="sigmoid", local_grads=(s * (1.0 - s),))
+        return _apply1(ops.SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, a);  d/da = 1 for a > 0, else 0 (also at a = 0, as in PyTorch)."""
-        a = self.data
-        if a > 0.0:
-            return Value(a, parents=(self,), op="relu", local_grads=_ONE)
-        return Value(0.0, parents=(self,), op="relu", local_grads=_ZERO)
+        return _apply1(ops.RELU, self)
 
     def __abs__(self) -> Value:
         """|a|;  d/da = sign(a), taken as 0 at a = 0 (as in PyTorch)."""
-        a = self.data
-        sign = 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
-        return Value(abs(a), parents=(self,), op="abs", local_grads=(sign,))
+        return _apply1(ops.ABS, self)
 
     def abs(self) -> Value:
         """|a| (the same as the built-in abs(v))."""
@@ -401,6 +338,18 @@ class Value:
             node.grad = 0.0
 
 
+def _apply1(op: ops.Op, a: Value) -> Value:
+    """A new node: op applied to one Value, with the rule's local derivative."""
+    out, local_grads = op.rule(SCALAR, a.data)
+    return Value(out, parents=(a,), op=op, local_grads=local_grads)
+
+
+def _apply2(op: ops.Op, a: Value, b: Value) -> Value:
+    """A new node: op applied to two Values, with the rule's local derivatives."""
+    out, local_grads = op.rule(SCALAR, a.data, b.data)
+    return Value(out, parents=(a, b), op=op, local_grads=local_grads)
+
+
 def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
     """Every Value `root` depends on, each listed after all of its parents.
 
@@ -438,46 +387,3 @@ def _check_finite(node: Value) -> None:
                 f"{local!r} sends it to parent{pname} with data={parent.data!r}. "
                 "Look for log or division near 0, sqrt at 0, or values that overflowed."
             )
-
-
-# ---------------------------------------------------------------------------------------
-# Powers: the cases that need care
-# ---------------------------------------------------------------------------------------
-
-
-def _power(a: float, b: float) -> float:
-    """a ** b for floats, with errors that name the op instead of Python's generic ones."""
-    try:
-        out = a**b
-    except ZeroDivisionError:
-        raise _domain_error(
-            "**", f"{a!r} ** {b!r}", "0 to a negative power divides by zero."
-        ) from None
-    except OverflowError:
-        raise OverflowError(
-            f"** overflows for {a!r} ** {b!r}: the result is larger than the largest float."
-        ) from None
-    if isinstance(out, complex):
-        raise _domain_error(
-            "**", f"{a!r} ** {b!r}", "a negative number to a fractional power is not real."
-        )
-    return out
-
-
-def _power_grad_base(a: float, b: float) -> float:
-    """d(a**b)/da = b * a**(b-1); at a = 0 that is 0 (b > 1), b (b = 1), inf (b < 1)."""
-    if b == 0.0:
-        return 0.0
-    if a == 0.0 and b < 1.0:
-        return math.inf if b > 0.0 else math.nan  # b < 0 cannot happen: forward raised
-    try:
-        return b * a ** (b - 1.0)
-    except OverflowError:  # a**b is finite but a**(b-1) is not (tiny a, b < 0): as a float,
-        return b * (a**b) / a  # b * a**b / a is then +-inf, as in PyTorch, not an error
-
-
-def _power_grad_exponent(a: float, b: float, out: float) -> float:
-    """d(a**b)/db = a**b * ln(a); 0 where a = 0 and b >= 0, NaN where a < 0 (as PyTorch)."""
-    if a > 0.0:
-        return out * math.log(a)
-    return 0.0 if a == 0.0 else math.nan

@@ -11,12 +11,11 @@ becoming thousands of graph nodes per image.
 
 from __future__ import annotations
 
-import builtins
-import math
-import operator
 from collections.abc import Iterable, Sequence
 
-from .engine import Value, _as_value, _to_float
+from . import ops
+from .engine import Value, _apply2, _as_value, _to_float
+from .ops import SCALAR
 
 __all__ = ["sum", "dot", "maximum", "minimum", "logsumexp", "softmax", "log_softmax"]
 
@@ -47,12 +46,9 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 (the name users
     The total is correctly rounded (math.fsum), whatever the order of the terms.
     """
     nodes, constants = _split(_as_sequence(values))
-    terms = [v.data for v in nodes] + constants
-    try:
-        data = math.fsum(terms)
-    except (OverflowError, ValueError):  # fsum raises where a plain sum gives inf or nan
-        data = builtins.sum(terms)
-    return Value(data, parents=tuple(nodes), op="sum", local_grads=(1.0,) * len(nodes))
+    data, local_grads = ops.sum_rule(SCALAR, [v.data for v in nodes] + constants)
+    return Value(data, parents=tuple(nodes), op=ops.with_constants(ops.SUM, tuple(constants)),
+                 local_grads=local_grads[: len(nodes)])
 
 
 def dot(xs: Sequence[Value | float], ys: Sequence[Value | float]) -> Value:
@@ -69,32 +65,30 @@ def dot(xs: Sequence[Value | float], ys: Sequence[Value | float]) -> Value:
         )
     x_data, x_nodes = _data_and_nodes(xs)
     y_data, y_nodes = _data_and_nodes(ys)
-    data = _sum_of_products(x_data, y_data)
+    data, (d_dx, d_dy) = _dot_or_none(x_data, y_data)
     if type(data) is not float:  # a side was not all floats: validate it, and convert
         x_data, x_nodes = _data_and_nodes(xs, check=True)
         y_data, y_nodes = _data_and_nodes(ys, check=True)
-        data = float(_sum_of_products(x_data, y_data))
-    parents: tuple[Value, ...] = ()
-    local_grads: tuple[float, ...] = ()
+        data, (d_dx, d_dy) = ops.dot_rule(SCALAR, x_data, y_data)
+        data = float(data)
     # tuple() of a tuple is the tuple itself: a layer's neurons can share one input tuple.
-    if x_nodes:  # d/dx_i = y_i
-        parents, local_grads = x_nodes, tuple(y_data)
-    if y_nodes:  # d/dy_i = x_i
-        parents, local_grads = parents + y_nodes, local_grads + tuple(x_data)
-    return Value(data, parents=parents, op="dot", local_grads=local_grads)
+    if x_nodes and y_nodes:  # two vectors of Values: parents x_1..x_n, y_1..y_n
+        parents, local_grads, op = x_nodes + y_nodes, tuple(d_dx) + tuple(d_dy), ops.DOT
+    elif x_nodes:  # Values dotted with numbers: the numbers are the local gradients
+        parents, local_grads, op = x_nodes, tuple(d_dx), ops.DOT_CONSTANT
+    elif y_nodes:
+        parents, local_grads, op = y_nodes, tuple(d_dy), ops.DOT_CONSTANT
+    else:  # numbers only: a constant
+        parents, local_grads, op = (), (), ops.DOT
+    return Value(data, parents=parents, op=op, local_grads=local_grads)
 
 
-def _sum_of_products(a: list, b: list) -> object:
-    """sum(a_i * b_i); whatever that gives (not a float, or a TypeError) means bad input."""
+def _dot_or_none(a: list, b: list) -> tuple[object, tuple]:
+    """The dot rule's result; anything but a float (or a TypeError) means bad input."""
     try:
-        return _sumprod(a, b)
+        return ops.dot_rule(SCALAR, a, b)
     except TypeError:
-        return None
-
-
-# The hot loop of every neuron. math.sumprod (Python 3.12+) is faster and more accurate;
-# before it, sum(map(mul, ...)) is the fastest pure-Python form.
-_sumprod = getattr(math, "sumprod", lambda a, b: builtins.sum(map(operator.mul, a, b)))
+        return None, (None, None)
 
 
 def _data_and_nodes(items: list, check: bool = False) -> tuple[list, tuple[Value, ...]]:
@@ -122,22 +116,12 @@ def maximum(a: Value | float, b: Value | float) -> Value:
     At a tie (a == b) the gradient is split evenly, 1/2 to each, as in PyTorch: a valid
     subgradient, and symmetric in a and b.
     """
-    a, b = _as_value(a), _as_value(b)
-    return Value(max(a.data, b.data), parents=(a, b), op="max", local_grads=_route(a.data, b.data))
+    return _apply2(ops.MAX, _as_value(a), _as_value(b))
 
 
 def minimum(a: Value | float, b: Value | float) -> Value:
     """min(a, b);  the gradient goes to the smaller one; split 1/2 each at a tie."""
-    a, b = _as_value(a), _as_value(b)
-    return Value(min(a.data, b.data), parents=(a, b), op="min", local_grads=_route(b.data, a.data))
-
-
-def _route(winner_if_larger: float, other: float) -> tuple[float, float]:
-    if winner_if_larger > other:
-        return (1.0, 0.0)
-    if winner_if_larger < other:
-        return (0.0, 1.0)
-    return (0.5, 0.5)
+    return _apply2(ops.MIN, _as_value(a), _as_value(b))
 
 
 def logsumexp(values: Iterable[Value | float]) -> Value:
@@ -151,12 +135,9 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
     data = [v.data for v in nodes] + constants
     if not data:
         raise ValueError("logsumexp needs at least one value, got an empty sequence.")
-    m = max(data)
-    exps = [math.exp(x - m) for x in data]
-    total = math.fsum(exps)
-    out = m + math.log(total)
-    softmax_of_nodes = tuple(e / total for e in exps[: len(nodes)])
-    return Value(out, parents=tuple(nodes), op="logsumexp", local_grads=softmax_of_nodes)
+    out, softmax = ops.logsumexp_rule(SCALAR, data)
+    return Value(out, parents=tuple(nodes), op=ops.with_constants(ops.LOGSUMEXP, tuple(constants)),
+                 local_grads=softmax[: len(nodes)])
 
 
 def log_softmax(values: Iterable[Value | float]) -> list[Value]:

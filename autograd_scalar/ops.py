@@ -1,0 +1,506 @@
+"""The maths of every operation, written once: for single numbers and for whole batches.
+
+Each operation is a *rule*: a function ``rule(m, *inputs) -> (out, local_grads)`` that
+computes the result and the local derivatives d(out)/d(input), one per input. The argument
+``m`` is the arithmetic to use:
+
+* `SCALAR` works on Python floats. The engine (`Value`) calls the rules with it, one node
+  at a time; this is the interpreter.
+* `ARRAY` works on NumPy arrays holding one number per sample of a batch. The compiler
+  (`autograd_scalar.compile`) calls the *same* rules with it, on a whole batch at once.
+
+Because both use this one definition, the interpreter and the compiled program cannot
+drift apart: a fix to a derivative here fixes both.
+
+Every operation has an `Op`: its name (an ``str``, which is what diagrams show and what
+``node.op`` compares equal to) together with its rule and what kind of inputs it takes.
+
+The table of derivatives (a, b are the inputs, out the result):
+
+=============  ===================  ==============================================
+op             out                  d(out)/d(input)
+=============  ===================  ==============================================
+``+``          a + b                1, 1
+``-``          a - b                1, -1
+``*``          a * b                b, a
+``/``          a / b                1/b, -a/b**2
+``neg``        -a                   -1
+``**c``        a**c  (c a number)   c a**(c-1)
+``**``         a**b  (b a Value)    b a**(b-1),  a**b ln(a)
+``exp``        e**a                 e**a
+``log``        ln(a)                1/a
+``sqrt``       sqrt(a)              1 / (2 sqrt(a))
+``tanh``       tanh(a)              1 - tanh(a)**2
+``sigmoid``    1 / (1 + e**-a)      sigmoid(a) (1 - sigmoid(a))
+``relu``       max(0, a)            1 if a > 0 else 0
+``abs``        abs(a)               sign(a)
+``max``        max(a, b)            (1, 0) if a > b, (0, 1) if a < b, (1/2, 1/2)
+``min``        min(a, b)            the same with the roles swapped
+``sum``        x_1 + ... + x_n      1 for every x_i
+``dot``        x_1 y_1 + ...        y_i for x_i,  x_i for y_i
+``logsumexp``  ln(e**x_1 + ...)     softmax(x)_i = e**x_i / sum_j e**x_j
+=============  ===================  ==============================================
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Op", "SCALAR", "ARRAY", "OPS"]
+
+
+# ---------------------------------------------------------------------------------------
+# Op: the name of an operation, plus its maths
+# ---------------------------------------------------------------------------------------
+
+
+class Op(str):
+    """The name of an operation (a ``str``: ``node.op == "+"`` holds) that knows its maths.
+
+    Attributes:
+        rule: ``rule(m, *inputs) -> (out, local_grads)``, see the module docstring.
+        kind: how the node's parents map to the rule's inputs:
+            "unary"/"binary": one/two parents, one input each;
+            "sum", "logsumexp": many parents, one list of inputs (plus `constants`);
+            "dot": 2n parents, the two halves are the two vectors;
+            "dot_constant": n parents, dotted with the numbers in the node's local_grads.
+        constants: numbers folded into the node (for sum, logsumexp), or the exponent of
+            ``x ** c``.
+    """
+
+    rule: Callable[..., tuple[Any, tuple]]
+    kind: str
+    constants: tuple[float, ...]
+
+    def __new__(
+        cls, name: str, rule: Callable, kind: str, constants: tuple[float, ...] = ()
+    ) -> Op:
+        op = super().__new__(cls, name)
+        op.rule, op.kind, op.constants = rule, kind, constants
+        return op
+
+
+# ---------------------------------------------------------------------------------------
+# The two kinds of arithmetic
+# ---------------------------------------------------------------------------------------
+
+
+def _domain_error(op: str, value: str, reason: str) -> ValueError:
+    return ValueError(f"{op} is undefined for {value}: {reason}")
+
+
+class _ScalarMath:
+    """Arithmetic on Python floats, for the engine's one-node-at-a-time interpreter."""
+
+    sqrt = staticmethod(math.sqrt)
+    tanh = staticmethod(math.tanh)
+    log = staticmethod(math.log)
+    raw_exp = staticmethod(math.exp)  # for arguments known to be <= 0 (no overflow)
+    maximum = staticmethod(builtins.max)
+    minimum = staticmethod(builtins.min)
+
+    @staticmethod
+    def where(condition: bool, if_true: Any, if_false: Any) -> Any:
+        """if_true where the condition holds, else if_false (also for tuples of grads)."""
+        return if_true if condition else if_false
+
+    @staticmethod
+    def require(ok: bool, error: Callable[..., Exception], *inputs: float) -> None:
+        """Raise error(*inputs) unless ok: the check of an op's domain."""
+        if not ok:
+            raise error(*inputs)
+
+    @staticmethod
+    def exp(a: float) -> float:
+        try:
+            return math.exp(a)
+        except OverflowError:
+            raise _exp_overflow(a) from None
+
+    @staticmethod
+    def power(a: float, b: float) -> float:
+        try:
+            out = a**b
+        except ZeroDivisionError:
+            raise _zero_to_negative_power(a, b) from None
+        except OverflowError:
+            raise _power_overflow(a, b) from None
+        if isinstance(out, complex):
+            raise _negative_to_fractional_power(a, b)
+        return out
+
+    @staticmethod
+    def sign(a: float) -> float:
+        return 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
+
+    @staticmethod
+    def is_not(condition: bool) -> bool:
+        return not condition
+
+    @staticmethod
+    def power_slope(a: float, b: float) -> float:
+        """b * a**(b-1) as a float: +-inf where a**(b-1) overflows (tiny a, b < 0)."""
+        try:
+            return b * a ** (b - 1.0)
+        except OverflowError:  # a**b is finite but a**(b-1) is not: b * a**b / a is +-inf
+            return b * (a**b) / a
+
+    # n-ary ops: the inputs are a list of floats.
+    @staticmethod
+    def total(xs: list[float]) -> float:
+        """The correctly rounded sum (math.fsum), whatever the order of the terms."""
+        try:
+            return math.fsum(xs)
+        except (OverflowError, ValueError):  # fsum raises where a plain sum gives inf or nan
+            return builtins.sum(xs)
+
+    @staticmethod
+    def sumprod(xs: list[float], ys: list[float]) -> float:
+        return _sumprod(xs, ys)
+
+    @staticmethod
+    def largest(xs: list[float]) -> float:
+        return builtins.max(xs)
+
+    @staticmethod
+    def exp_each(xs: list[float], shift: float) -> list[float]:
+        return [math.exp(x - shift) for x in xs]
+
+    @staticmethod
+    def divide_each(xs: list[float], by: float) -> tuple[float, ...]:
+        return tuple(x / by for x in xs)
+
+    @staticmethod
+    def ones(xs: list[float]) -> tuple[float, ...]:
+        return (1.0,) * len(xs)
+
+
+# The hot loop of every neuron. math.sumprod (Python 3.12+) is faster and more accurate;
+# before it, sum(map(mul, ...)) is the fastest pure-Python form.
+_sumprod = getattr(math, "sumprod", lambda a, b: builtins.sum(map(operator.mul, a, b)))
+
+
+class _ArrayMath:
+    """Arithmetic on NumPy arrays (one column per sample), for the compiled program.
+
+    Unary and binary inputs have shape (nodes, batch); the inputs of n-ary ops (sum, dot,
+    logsumexp) have shape (nodes, n, batch) and are reduced over axis 1. Domain errors name
+    the first offending sample, like the interpreter would have.
+    """
+
+    sqrt = staticmethod(np.sqrt)
+    tanh = staticmethod(np.tanh)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+
+    @staticmethod
+    def where(condition: np.ndarray, if_true: Any, if_false: Any) -> Any:
+        if isinstance(if_true, tuple):  # a choice between tuples of local gradients
+            return tuple(np.where(condition, t, f) for t, f in zip(if_true, if_false))
+        return np.where(condition, if_true, if_false)
+
+    @staticmethod
+    def require(ok: np.ndarray, error: Callable[..., Exception], *inputs: np.ndarray) -> None:
+        if not np.all(ok):
+            first = np.unravel_index(np.argmin(np.broadcast_to(ok, np.shape(ok))), np.shape(ok))
+            values = [float(np.broadcast_to(x, np.shape(ok))[first]) for x in inputs]
+            raise _in_sample(error(*values), first)
+
+    @staticmethod
+    def log(a: np.ndarray) -> np.ndarray:
+        return np.log(a)
+
+    @staticmethod
+    def raw_exp(a: np.ndarray) -> np.ndarray:
+        return np.exp(a)
+
+    @staticmethod
+    def exp(a: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            out = np.exp(a)
+        overflowed = np.isinf(out) & np.isfinite(a)
+        _ArrayMath.require(~overflowed, _exp_overflow, a)
+        return out
+
+    @staticmethod
+    def power(a: np.ndarray, b: Any) -> np.ndarray:
+        _ArrayMath.require(~((a == 0.0) & (b < 0.0)), _zero_to_negative_power, a, b)
+        fractional = np.not_equal(np.floor(b), b) & np.isfinite(b)
+        _ArrayMath.require(~((a < 0.0) & fractional), _negative_to_fractional_power, a, b)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            out = np.power(a, b)
+        overflowed = np.isinf(out) & np.isfinite(a) & np.isfinite(b)
+        _ArrayMath.require(~overflowed, _power_overflow, a, b)
+        return out
+
+    @staticmethod
+    def sign(a: np.ndarray) -> np.ndarray:
+        return np.sign(a)
+
+    is_not = staticmethod(np.logical_not)
+
+    @staticmethod
+    def power_slope(a: np.ndarray, b: Any) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return b * np.power(a, b - 1.0)
+
+    @staticmethod
+    def total(xs: np.ndarray) -> np.ndarray:
+        return xs.sum(axis=1)
+
+    @staticmethod
+    def sumprod(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        return np.einsum("gkb,gkb->gb", xs, ys)
+
+    @staticmethod
+    def largest(xs: np.ndarray) -> np.ndarray:
+        return xs.max(axis=1)
+
+    @staticmethod
+    def exp_each(xs: np.ndarray, shift: np.ndarray) -> np.ndarray:
+        return np.exp(xs - shift[:, None, :])
+
+    @staticmethod
+    def divide_each(xs: np.ndarray, by: np.ndarray) -> np.ndarray:
+        return xs / by[:, None, :]
+
+    @staticmethod
+    def ones(xs: np.ndarray) -> float:
+        return 1.0  # broadcasts
+
+
+SCALAR = _ScalarMath()
+ARRAY = _ArrayMath()
+
+
+def _in_sample(error: Exception, index: tuple) -> Exception:
+    """Add "(sample k of the batch)" to an error raised by the compiled program."""
+    sample = index[-1] if index else 0
+    return type(error)(f"{error} (sample {sample} of the batch)")
+
+
+# The errors, named after the op and the offending numbers.
+def _exp_overflow(a: float) -> OverflowError:
+    return OverflowError(
+        f"exp overflows for {a!r}: the result is larger than the largest float "
+        "(about 1.8e308, reached at 709.78). Scale your inputs down, or use "
+        "logsumexp/softmax, which are computed without overflow."
+    )
+
+
+def _zero_to_negative_power(a: float, b: float) -> ValueError:
+    return _domain_error("**", f"{a!r} ** {b!r}", "0 to a negative power divides by zero.")
+
+
+def _negative_to_fractional_power(a: float, b: float) -> ValueError:
+    return _domain_error("**", f"{a!r} ** {b!r}", "a negative number to a fractional power "
+                         "is not real.")
+
+
+def _power_overflow(a: float, b: float) -> OverflowError:
+    return OverflowError(
+        f"** overflows for {a!r} ** {b!r}: the result is larger than the largest float."
+    )
+
+
+def _log_of_non_positive(a: float) -> ValueError:
+    return _domain_error(
+        "log", repr(a), "the logarithm needs a positive number. If this is a probability "
+        "that underflowed to 0, compute log-probabilities directly (for example with "
+        "logsumexp)."
+    )
+
+
+def _sqrt_of_negative(a: float) -> ValueError:
+    return _domain_error("sqrt", repr(a), "the square root needs a number >= 0.")
+
+
+def _division_by_zero(a: float, b: float) -> ValueError:
+    return _domain_error("a / b", f"a={a!r}, b={b!r}", "division by zero")
+
+
+# ---------------------------------------------------------------------------------------
+# The rules
+# ---------------------------------------------------------------------------------------
+
+# Shared tuples for the most common local derivatives: one object for the whole program
+# instead of one per node (a tuple costs 48 bytes; a chain has a million nodes).
+ONE = (1.0,)
+ZERO = (0.0,)
+MINUS_ONE = (-1.0,)
+ONE_ONE = (1.0, 1.0)
+ONE_MINUS_ONE = (1.0, -1.0)
+FIRST, SECOND, HALF_HALF = (1.0, 0.0), (0.0, 1.0), (0.5, 0.5)
+
+
+def add_rule(m: Any, a: Any, b: Any) -> tuple:
+    return a + b, ONE_ONE
+
+
+def sub_rule(m: Any, a: Any, b: Any) -> tuple:
+    return a - b, ONE_MINUS_ONE
+
+
+def mul_rule(m: Any, a: Any, b: Any) -> tuple:
+    return a * b, (b, a)
+
+
+def div_rule(m: Any, a: Any, b: Any) -> tuple:
+    m.require(b != 0.0, _division_by_zero, a, b)
+    return a / b, (1.0 / b, -a / (b * b))
+
+
+def neg_rule(m: Any, a: Any) -> tuple:
+    return -a, MINUS_ONE
+
+
+def power_rule(m: Any, a: Any, b: Any) -> tuple:
+    """a ** b with both a Value.  As in PyTorch, d/db is 0 where a == 0 and b >= 0, and NaN
+    where a < 0 (ln a is not real there)."""
+    out = m.power(a, b)
+    return out, (_power_grad_base(m, a, b), _power_grad_exponent(m, a, out))
+
+
+def _power_constant_rule(m: Any, a: Any, *, exponent: float) -> tuple:
+    return m.power(a, exponent), (_power_grad_base(m, a, exponent),)
+
+
+def _power_grad_base(m: Any, a: Any, b: Any) -> Any:
+    """d(a**b)/da = b * a**(b-1); at a = 0 that is 0 (b > 1), b (b = 1), inf (0 < b < 1).
+
+    Where a**(b-1) overflows although a**b does not (tiny a, b < 0), the float value of
+    b * a**(b-1) is +-inf, as in PyTorch, and that is what we return (not an error).
+    """
+    zero_base = a == 0.0
+    general = m.power_slope(m.where(zero_base, 1.0, a), b)  # (never 0 to a negative power)
+    at_zero = m.where(b > 1.0, 0.0, m.where(b == 1.0, 1.0, m.where(b > 0.0, math.inf, math.nan)))
+    return m.where(b == 0.0, 0.0, m.where(zero_base, at_zero, general))
+
+
+def _power_grad_exponent(m: Any, a: Any, out: Any) -> Any:
+    """d(a**b)/db = a**b * ln(a); 0 where a = 0, NaN where a < 0 (as PyTorch)."""
+    positive = a > 0.0
+    log_a = m.log(m.where(positive, a, 1.0))
+    return m.where(positive, out * log_a, m.where(a == 0.0, 0.0, math.nan))
+
+
+def exp_rule(m: Any, a: Any) -> tuple:
+    out = m.exp(a)
+    return out, (out,)
+
+
+def log_rule(m: Any, a: Any) -> tuple:
+    m.require(a > 0.0, _log_of_non_positive, a)
+    return m.log(a), (1.0 / a,)
+
+
+def sqrt_rule(m: Any, a: Any) -> tuple:
+    """d/da = 1 / (2 sqrt(a)), infinite at a = 0."""
+    m.require(m.is_not(a < 0.0), _sqrt_of_negative, a)  # (NaN passes, as in math.sqrt)
+    out = m.sqrt(a)
+    positive = out > 0.0
+    return out, (m.where(positive, 0.5 / m.where(positive, out, 1.0), math.inf),)
+
+
+def tanh_rule(m: Any, a: Any) -> tuple:
+    t = m.tanh(a)
+    return t, (1.0 - t * t,)
+
+
+def sigmoid_rule(m: Any, a: Any) -> tuple:
+    """Two forms of the same function, 1/(1 + e**-a) for a >= 0 and e**a/(1 + e**a) for
+    a < 0: each takes exp() of a number <= 0, so nothing overflows."""
+    e = m.raw_exp(-abs(a))
+    s = m.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return s, (s * (1.0 - s),)
+
+
+def relu_rule(m: Any, a: Any) -> tuple:
+    """d/da = 1 for a > 0, else 0 (also at a = 0, as in PyTorch)."""
+    positive = a > 0.0
+    return m.where(positive, a, 0.0), m.where(positive, ONE, ZERO)
+
+
+def abs_rule(m: Any, a: Any) -> tuple:
+    """d/da = sign(a), taken as 0 at a = 0 (as in PyTorch)."""
+    return abs(a), (m.sign(a),)
+
+
+def maximum_rule(m: Any, a: Any, b: Any) -> tuple:
+    """The gradient goes to the larger input; at a tie it is split 1/2 each (as PyTorch)."""
+    return m.maximum(a, b), m.where(a > b, FIRST, m.where(a < b, SECOND, HALF_HALF))
+
+
+def minimum_rule(m: Any, a: Any, b: Any) -> tuple:
+    return m.minimum(a, b), m.where(a < b, FIRST, m.where(a > b, SECOND, HALF_HALF))
+
+
+def sum_rule(m: Any, xs: Any) -> tuple:
+    return m.total(xs), m.ones(xs)
+
+
+def dot_rule(m: Any, xs: Any, ys: Any) -> tuple:
+    """x . y; the local gradients are (y, x): d/dx_i = y_i, d/dy_i = x_i."""
+    return m.sumprod(xs, ys), (ys, xs)
+
+
+def logsumexp_rule(m: Any, xs: Any) -> tuple:
+    """L = M + ln(sum_j e**(x_j - M)) with M = max_j x_j; dL/dx_i = softmax(x)_i.
+
+    Every exponent is <= 0, so nothing overflows, and the largest term is exactly 1, so the
+    sum never underflows to 0.
+    """
+    top = m.largest(xs)
+    exps = m.exp_each(xs, top)
+    total = m.total(exps)
+    return top + m.log(total), m.divide_each(exps, total)
+
+
+ADD = Op("+", add_rule, "binary")
+SUB = Op("-", sub_rule, "binary")
+MUL = Op("*", mul_rule, "binary")
+DIV = Op("/", div_rule, "binary")
+NEG = Op("neg", neg_rule, "unary")
+POW = Op("**", power_rule, "binary")
+EXP = Op("exp", exp_rule, "unary")
+LOG = Op("log", log_rule, "unary")
+SQRT = Op("sqrt", sqrt_rule, "unary")
+TANH = Op("tanh", tanh_rule, "unary")
+SIGMOID = Op("sigmoid", sigmoid_rule, "unary")
+RELU = Op("relu", relu_rule, "unary")
+ABS = Op("abs", abs_rule, "unary")
+MAX = Op("max", maximum_rule, "binary")
+MIN = Op("min", minimum_rule, "binary")
+SUM = Op("sum", sum_rule, "sum")
+DOT = Op("dot", dot_rule, "dot")
+DOT_CONSTANT = Op("dot", dot_rule, "dot_constant")
+LOGSUMEXP = Op("logsumexp", logsumexp_rule, "logsumexp")
+
+OPS = [ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, ABS, MAX, MIN, SUM,
+       DOT, LOGSUMEXP]
+
+_power_ops: dict[tuple[float, str], Op] = {}
+
+
+def power_constant(exponent: float, name: str) -> Op:
+    """The op ``x ** c`` for a number c (one per exponent, shared by all its nodes)."""
+    op = _power_ops.get((exponent, name))
+    if op is None:
+        def rule(m: Any, a: Any) -> tuple:
+            return _power_constant_rule(m, a, exponent=exponent)
+
+        op = Op(name, rule, "unary", (exponent,))
+        if len(_power_ops) < 1000:  # a cache, not a leak: programs rarely use many exponents
+            _power_ops[exponent, name] = op
+    return op
+
+
+def with_constants(op: Op, constants: tuple[float, ...]) -> Op:
+    """`op` (sum or logsumexp) for a node that has plain numbers folded into it."""
+    return op if not constants else Op(str(op), op.rule, op.kind, constants)
