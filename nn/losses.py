@@ -7,8 +7,13 @@ Every loss takes either ONE sample or a BATCH:
   one per sample. The batch loss is the MEAN of the per-sample losses, so its size does
   not depend on the batch size (and neither does a good learning rate).
 
-Which form you passed is decided by the target: an int (a number for the binary loss) is one
-sample, a sequence is a batch. For `mse` the outputs decide: a list of lists is a batch.
+Which form you passed is decided by the target for `hinge` and `binary_cross_entropy`: an int
+(a number for the binary loss) is one sample, a sequence is a batch. For `mse` and
+`softmax_cross_entropy` the outputs decide: a list of lists is a batch (there a target may
+itself be a list: a sample's K numbers, or its C class probabilities).
+
+Targets may be Values as well as numbers. The loss is then built from engine operations on
+them, so it can be traced on placeholder Values and gradients reach the targets too.
 
 The classification losses take raw scores (logits), not probabilities: computing the
 logarithm of a probability that has rounded to 0 would give -inf, while working with logits
@@ -112,26 +117,53 @@ def _where(i: int | None) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def softmax_cross_entropy(logits: Sequence, target: int | Sequence[int] | np.ndarray) -> Value:
-    """Cross-entropy of softmax(logits) against the true class (PyTorch's F.cross_entropy).
+def softmax_cross_entropy(logits: Sequence, target: int | Sequence | np.ndarray) -> Value:
+    """Cross-entropy of softmax(logits) against the target (PyTorch's F.cross_entropy).
 
+    As in PyTorch, the target is either the true CLASS (an index) or class PROBABILITIES.
     For one sample with scores z_1 .. z_C and true class y:
 
         L = -log softmax(z)_y = logsumexp(z) - z_y
 
         dL/dz_j = softmax(z)_j - [j == y]        ("softmax minus one-hot", the delta)
 
+    With a probability vector t_1 .. t_C instead (a one-hot vector is the usual case):
+
+        L = -sum_j t_j log softmax(z)_j = logsumexp(z) * sum_j t_j - dot(t, z)
+
+        dL/dz_j = softmax(z)_j * sum_k t_k - t_j,     dL/dt_j = logsumexp(z) - z_j
+
+    For the one-hot vector of class y this is the index form, to the last bit (sum_j t_j is
+    exactly 1 and dot(t, z) exactly z_y). It exists because `row[y]` is Python indexing
+    chosen by the data: a program traced on placeholder Values (and compiled to run on whole
+    batches) cannot record it, while the one-hot form uses only engine operations on t, which
+    may itself be placeholder Values (their gradients are computed too).
+
+    As in PyTorch, the probabilities are not checked to sum to 1 (nor to lie in [0, 1]): if
+    they sum to s, the loss is s times the cross-entropy against t / s, and the gradient
+    softmax(z) * s - t vanishes where softmax(z) = t / s. Pass rows that sum to 1 unless you
+    mean that scaling.
+
     For a batch, the mean over the B samples (each gradient is then divided by B).
+    Whether `logits` is one sample or a batch is decided by its nesting (a list of scores, or
+    a list of such lists), never by the target: a one-hot [0.0, 1.0, 0.0] is one sample's
+    target, not a batch of three class indices.
 
     Args:
-        logits: one sample's scores (a list of C Values), or a list of B such lists.
-        target: the true class (an int in 0 .. C-1), or a sequence of B of them.
+        logits: one sample's scores (a list of C Values or numbers), or a list of B such lists.
+        target: for one sample, the true class (an int in 0 .. C-1) or C probabilities (floats
+            or Values); for a batch, B class indices (a list or int array), or B rows of C
+            probabilities (a list of lists, or a float array (B, C)).
 
     Raises:
-        ValueError: a class index out of range, or batch lengths that differ.
+        ValueError: a class index out of range, batch lengths that differ, or a probability
+            row whose length is not the number of classes C.
+        TypeError: a class index that is not an int; a probability that is not a number or a
+            Value, or a probability row of ints (which looks like class indices).
     """
     name = "softmax_cross_entropy"
-    if not _is_sequence(target):
+    # (A batch of scores with a single target is an error that _scores explains.)
+    if not _is_batch_of_scores(logits, target) or not _is_sequence(target):
         return _cross_entropy_one(logits, target, name, None)
     rows, targets = _batch(logits, target, name)
     return _mean(
@@ -139,10 +171,56 @@ def softmax_cross_entropy(logits: Sequence, target: int | Sequence[int] | np.nda
     )
 
 
+def _is_batch_of_scores(logits: object, target: object) -> bool:
+    """A list of rows is a batch, a row of scalars one sample.
+
+    Only when the logits cannot tell (empty, or not a list at all) does the target decide,
+    as it used to, so that those mistakes keep their error messages.
+    """
+    if _is_sequence(logits) and len(logits) > 0:
+        return _is_sequence(logits[0])
+    return _is_sequence(target)
+
+
 def _cross_entropy_one(row: object, target: object, name: str, i: int | None) -> Value:
     row = _scores(row, name, _where(i))
+    if _is_sequence(target):
+        t = _probabilities(target, len(row), name, _where(i))
+        # Engine operations only (no indexing chosen by the data), so the loss can be traced.
+        return logsumexp(row) * value_sum(t) - dot(t, row)
     y = _class_index(target, len(row), name, _where(i))
     return logsumexp(row) - row[y]
+
+
+def _probabilities(target: object, num_classes: int, loss: str, where: str) -> list:
+    """One sample's class probabilities, checked: C numbers or Values, not all ints."""
+    t = _as_list(target)
+    for k, p in enumerate(t):
+        if not isinstance(p, Value) and (isinstance(p, bool) or not isinstance(p, numbers.Real)):
+            raise TypeError(
+                f"{loss}: a probability target{where} must hold numbers or Values, entry {k} "
+                f"is {type(p).__name__}: {p!r}."
+            )
+    if t and all(_is_class_index(p) for p in t):
+        # As in PyTorch, integer targets are class indices, and a sample has only one. Most
+        # likely: the class indices of a batch, given with ONE sample's flat list of scores.
+        hint = (
+            ""
+            if where
+            else f" The scores are those of ONE sample ({num_classes} classes): for a batch "
+            "of class indices, pass the scores as a list of rows, one per sample."
+        )
+        raise TypeError(
+            f"{loss}: the target{where} is a list of ints, {t!r}; integer targets are class "
+            "indices, one per sample. For class probabilities use floats or Values (a "
+            f"one-hot vector like [0.0, 1.0, 0.0]).{hint}"
+        )
+    if len(t) != num_classes:
+        raise ValueError(
+            f"{loss}: the probability target{where} has {len(t)} entries, expected "
+            f"{num_classes} (one per class, as many as the sample's scores)."
+        )
+    return t
 
 
 def mse(outputs: Sequence, targets: Any) -> Value:
@@ -157,8 +235,9 @@ def mse(outputs: Sequence, targets: Any) -> Value:
     Args:
         outputs: one sample's outputs (a list of K Values, or a single Value), or a list of
             B such lists (a batch).
-        targets: the matching numbers: a list of K numbers (a plain number when K == 1) for
-            one sample; for a batch, B of those (a list, or an array (B, K) or (B,)).
+        targets: the matching numbers or Values: a list of K of them (a plain number or a
+            single Value when K == 1) for one sample; for a batch, B of those (a list, or an
+            array (B, K) or (B,)). Values stay in the graph: dL/dtarget_ik = -dL/dout_ik.
     """
     name = "mse"
     if _is_sequence(outputs) and len(outputs) > 0 and _is_sequence(_as_list(outputs)[0]):
@@ -174,16 +253,17 @@ def mse(outputs: Sequence, targets: Any) -> Value:
     return value_sum(squares) / len(squares)
 
 
-def _mse_pairs(row: object, target: object, name: str, i: int | None) -> list[tuple[Any, float]]:
+def _mse_pairs(row: object, target: object, name: str, i: int | None) -> list[tuple[Any, Any]]:
     row = [row] if isinstance(row, Value | numbers.Real) else _as_list(row)
-    target = [target] if isinstance(target, numbers.Real) else _as_list(target)
+    target = [target] if isinstance(target, Value | numbers.Real) else _as_list(target)
     if not row:
         raise ValueError(f"{name}: the outputs of a sample{_where(i)} are an empty list.")
     if len(row) != len(target):
         raise ValueError(
             f"{name}: a sample{_where(i)} has {len(row)} outputs but {len(target)} targets."
         )
-    return [(out, float(t)) for out, t in zip(row, target)]
+    # A Value target is kept as it is (a graph input, e.g. a placeholder being traced).
+    return [(out, t if isinstance(t, Value) else float(t)) for out, t in zip(row, target)]
 
 
 def binary_cross_entropy(logit: Any, target: float | Sequence[float] | np.ndarray) -> Value:
@@ -198,12 +278,14 @@ def binary_cross_entropy(logit: Any, target: float | Sequence[float] | np.ndarra
 
     log(1 + e**z) is computed as logsumexp([0, z]), which neither overflows for large z nor
     loses the answer for very negative z (the binary case of softmax_cross_entropy with
-    scores [0, z]). A probability target in [0, 1] is accepted too.
+    scores [0, z]). A probability target in [0, 1] is accepted too, and so is a Value (a
+    placeholder being traced, say): the loss is then built on it, dL/dy = -z, and its value
+    is not checked (it may not be known yet).
 
     Args:
         logit: one sample's score: a Value, or the model's output list [Value]; or for a
             batch, a list of B of those.
-        target: 0 or 1 (or a probability), or a sequence of B of them.
+        target: 0 or 1 (or a probability, or a Value), or a sequence of B of them.
     """
     name = "binary_cross_entropy"
     if not _is_sequence(target):
@@ -223,6 +305,8 @@ def _bce_one(z: Any, y: object, name: str, i: int | None) -> Value:
         z = z[0]
     if not isinstance(z, Value | numbers.Real):
         raise TypeError(f"{name}: a score{_where(i)} must be a Value, got {type(z).__name__}.")
+    if isinstance(y, Value):
+        return logsumexp([0.0, z]) - z * y
     if isinstance(y, bool) or not isinstance(y, numbers.Real) or not 0.0 <= y <= 1.0:
         raise ValueError(
             f"{name}: a target{_where(i)} must be 0 or 1 (or a probability in [0, 1]), got {y!r}."

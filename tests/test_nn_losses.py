@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_scalar import Value
+from autograd_scalar import Value, topological_order
 from nn.losses import binary_cross_entropy, hinge, l2_penalty, mse, softmax_cross_entropy
 from nn.module import MLP
 
@@ -113,6 +113,130 @@ def test_cross_entropy_bad_targets(logits, target, error, message):
         softmax_cross_entropy(values(logits) if isinstance(logits, list) else logits, target)
 
 
+# -- softmax cross-entropy with class probabilities (one-hot) as targets ------------------
+
+
+def torch_loss_and_grads(torch, fn, x, target):
+    """fn(x, target) in float64, its value, and its gradients w.r.t. x and target."""
+    tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    tt = torch.tensor(target, dtype=torch.float64, requires_grad=True)
+    out = fn(tx, tt)
+    out.backward()
+    return out.item(), tx.grad.numpy(), tt.grad.numpy()
+
+
+def assert_close(actual, expected):
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-14)
+
+
+# total 1 (a distribution), and 1.7: PyTorch does not require rows that sum to 1, nor do we
+@pytest.mark.parametrize("total", [1.0, 1.7])
+@pytest.mark.parametrize("as_values", [True, False])
+def test_cross_entropy_probability_target_one_sample_matches_torch(torch, total, as_values):
+    z = RNG.normal(scale=3.0, size=5)
+    t = RNG.dirichlet(np.ones(5)) * total
+    logits = values(z)
+    target = values(t) if as_values else t.tolist()
+    loss = softmax_cross_entropy(logits, target)
+    loss.backward()
+    ref, ref_dz, ref_dt = torch_loss_and_grads(torch, torch.nn.functional.cross_entropy, z, t)
+    assert loss.data == pytest.approx(ref, rel=1e-12)
+    assert_close(grads(logits), ref_dz)
+    p = np.exp(z) / np.exp(z).sum()
+    assert_close(grads(logits), p * t.sum() - t)  # softmax(z) * sum(t) - t
+    if as_values:
+        assert_close(grads(target), ref_dt)  # = -log softmax(z)
+
+
+@pytest.mark.parametrize("as_values", [True, False])
+def test_cross_entropy_probability_targets_batch_matches_torch(torch, as_values):
+    z = RNG.normal(scale=3.0, size=(4, 3))
+    t = RNG.dirichlet(np.ones(3), size=4)
+    logits = values(z)
+    target = values(t) if as_values else t  # rows of Values, or a float array (B, C)
+    loss = softmax_cross_entropy(logits, target)
+    loss.backward()
+    ref, ref_dz, ref_dt = torch_loss_and_grads(torch, torch.nn.functional.cross_entropy, z, t)
+    assert loss.data == pytest.approx(ref, rel=1e-12)
+    assert_close(grads(logits), ref_dz)
+    if as_values:
+        assert_close(grads(target), ref_dt)
+    # a list of lists of floats is the same as the array
+    assert softmax_cross_entropy(values(z), t.tolist()).data == loss.data
+
+
+def test_cross_entropy_onehot_equals_index_form_exactly_in_a_batch():
+    z = RNG.normal(scale=4.0, size=(6, 4))
+    y = np.array([0, 3, 1, 1, 2, 3])
+    by_index, by_onehot, by_values = values(z), values(z), values(z)
+    loss_index = softmax_cross_entropy(by_index, y)
+    loss_onehot = softmax_cross_entropy(by_onehot, np.eye(4)[y])
+    onehot_values = values(np.eye(4)[y])
+    loss_values = softmax_cross_entropy(by_values, onehot_values)
+    for loss in (loss_index, loss_onehot, loss_values):
+        loss.backward()
+    assert loss_onehot.data == loss_index.data and loss_values.data == loss_index.data
+    assert grads(by_onehot) == grads(by_index) and grads(by_values) == grads(by_index)
+    # the one-hot Values get dL/dt_j = -log softmax(z)_j / B
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(grads(onehot_values), -log_p / 6, rtol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    z=st.lists(st.floats(-800, 800), min_size=1, max_size=5),
+    y=st.integers(0, 4),
+    as_values=st.booleans(),
+)
+def test_cross_entropy_onehot_equals_index_form_exactly(z, y, as_values):
+    y = y % len(z)
+    by_index, by_onehot = values(z), values(z)
+    onehot = [1.0 if j == y else 0.0 for j in range(len(z))]
+    loss_index = softmax_cross_entropy(by_index, y)
+    loss_onehot = softmax_cross_entropy(by_onehot, values(onehot) if as_values else onehot)
+    loss_index.backward()
+    loss_onehot.backward()
+    assert loss_onehot.data == loss_index.data
+    assert grads(by_onehot) == grads(by_index)
+
+
+def test_cross_entropy_onehot_placeholders_give_one_graph_for_every_class():
+    """What a tracer needs: the graph's shape does not depend on which class is hot, and
+    every target Value is in it (a parent), not read once as a number."""
+    traces = []
+    for y in range(3):
+        z = values([0.5, -1.0, 2.0])
+        t = [Value(1.0 if j == y else 0.0) for j in range(3)]
+        loss = softmax_cross_entropy(z, t)
+        nodes = topological_order(loss)
+        assert all(any(v is n for n in nodes) for v in z + t)
+        traces.append([(n.op, len(n.parents)) for n in nodes])
+    assert traces[0] == traces[1] == traces[2]
+
+
+@pytest.mark.parametrize(
+    ("logits", "target", "error", "message"),
+    [
+        ([1.0, 2.0, 3.0], [0.0, 1.0], ValueError, r"target has 2 entries, expected 3"),
+        (
+            [[1.0, 2.0, 3.0], [0.0, 1.0, 2.0]],
+            [[0.0, 1.0, 0.0], [1.0, 0.0]],
+            ValueError,
+            r"target \(sample 1 of the batch\) has 2 entries, expected 3",
+        ),
+        ([[1.0, 2.0], [0.0, 1.0]], [[0.0, 1.0]], ValueError, r"2 outputs but 1 targets"),
+        ([1.0, 2.0], [0.5, "0.5"], TypeError, r"numbers or Values, entry 1 is str"),
+        ([1.0, 2.0], [True, False], TypeError, r"entry 0 is bool"),
+        # a one-sample row with a list of ints: class indices meant for a batch
+        ([1.0, 2.0, 3.0], [0, 2, 1], TypeError, r"list of ints.*ONE sample \(3 classes\)"),
+        ([[1.0, 2.0], [0.0, 1.0]], np.eye(2, dtype=int), TypeError, r"sample 0.*list of ints"),
+    ],
+)
+def test_cross_entropy_bad_probability_targets(logits, target, error, message):
+    with pytest.raises(error, match=message):
+        softmax_cross_entropy(values(logits), target)
+
+
 # -- mse ---------------------------------------------------------------------------------
 
 
@@ -148,6 +272,31 @@ def test_mse_bad_shapes():
         mse([[Value(1.0)], [Value(2.0)]], [[1.0], [2.0, 3.0]])
     with pytest.raises(ValueError, match="2 outputs but 1 targets"):
         mse([[Value(1.0)], [Value(2.0)]], [[1.0]])
+
+
+def test_mse_with_value_targets_matches_torch(torch):
+    out = RNG.normal(size=(3, 2))
+    target = RNG.normal(size=(3, 2))
+    outputs, targets = values(out), values(target)
+    loss = mse(outputs, targets)
+    loss.backward()
+    ref, ref_dout, ref_dtarget = torch_loss_and_grads(
+        torch, torch.nn.functional.mse_loss, out, target
+    )
+    assert loss.data == pytest.approx(ref, rel=1e-13)
+    assert_close(grads(outputs), ref_dout)
+    assert_close(grads(targets), ref_dtarget)
+
+
+def test_mse_value_target_one_sample_forms():
+    out, target = Value(2.0), Value(0.5)
+    loss = mse(out, target)  # (2 - 0.5)**2
+    loss.backward()
+    assert (loss.data, out.grad, target.grad) == (2.25, 3.0, -3.0)
+    a, b, t = Value(3.0), Value(-1.0), Value(1.0)
+    loss = mse([a, b], [t, 1.0])  # a Value and a number side by side
+    loss.backward()
+    assert (loss.data, a.grad, b.grad, t.grad) == (4.0, 2.0, -2.0, -2.0)
 
 
 # -- binary cross-entropy ----------------------------------------------------------------
@@ -209,6 +358,29 @@ def test_binary_cross_entropy_bad_targets():
         binary_cross_entropy([Value(0.0), Value(1.0)], 1)
     with pytest.raises(ValueError, match="2 outputs but 3 targets"):
         binary_cross_entropy([Value(0.0), Value(1.0)], [1, 0, 1])
+
+
+def test_binary_cross_entropy_with_value_targets_matches_torch(torch):
+    z = np.array([-3.0, -0.5, 0.0, 0.7, 4.0])
+    y = np.array([0.0, 1.0, 0.3, 1.0, 0.8])
+    logits, targets = values(z), values(y)
+    loss = binary_cross_entropy(logits, targets)
+    loss.backward()
+    ref, ref_dz, ref_dy = torch_loss_and_grads(
+        torch, torch.nn.functional.binary_cross_entropy_with_logits, z, y
+    )
+    assert loss.data == pytest.approx(ref, rel=1e-13)
+    assert_close(grads(logits), ref_dz)
+    assert_close(grads(targets), ref_dy)  # dL/dy = -z / B
+
+
+def test_binary_cross_entropy_value_target_one_sample():
+    z, y = Value(0.7), Value(1.0)
+    loss = binary_cross_entropy([z], y)  # the model's output list and a Value target
+    loss.backward()
+    assert loss.data == binary_cross_entropy(Value(0.7), 1).data
+    assert y.grad == -0.7
+    assert z.grad == pytest.approx(1.0 / (1.0 + math.exp(-0.7)) - 1.0, rel=1e-14)
 
 
 # -- hinge -------------------------------------------------------------------------------
