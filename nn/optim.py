@@ -7,8 +7,17 @@ An optimizer holds a list of parameter Values. One training step is::
     loss.backward()            # every parameter's .grad = d(loss)/d(parameter)
     optimizer.step()           # move every parameter against its gradient
 
-The per-parameter state (momentum, Adam's averages) is kept in plain Python lists of floats,
-one entry per parameter in the order given, so `state_dict()` is JSON-serialisable.
+The maths of each optimizer lives in one method, `update(data, grad)`, which works on NumPy
+arrays: `data` holds every parameter's value and `grad` every gradient, one entry per
+parameter in the order given. `step()` gathers the Values into two such arrays, calls
+`update` and writes the new values back. A compiled program that keeps all its parameters in
+one flat float64 array calls `update` directly, with no Python loop over the parameters.
+
+Float64 NumPy arithmetic rounds exactly as Python floats do, and `update` keeps PyTorch's
+order of operations, so the results are the same to the last bit as a loop over floats.
+
+The per-parameter state (momentum, Adam's averages) is kept in float64 arrays, one entry per
+parameter; `state_dict()` returns it as plain lists of floats, so it is JSON-serialisable.
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ import math
 import numbers
 from collections.abc import Iterable
 from typing import Any
+
+import numpy as np
 
 from autograd_scalar import Value
 
@@ -62,7 +73,60 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
+        """Update every parameter Value once from its current gradient.
+
+        The Values are copied into two arrays, `update` does the maths on them, and the new
+        values are copied back: three quick loops instead of one slow loop per formula.
+        """
+        params = self.params
+        # np.array of a list comprehension, dtype given: the fastest gather we measured
+        # (200,000 Values: 11.7 ms, against 12.7 ms for np.fromiter with count given).
+        data = np.array([p.data for p in params], dtype=np.float64)
+        grad = np.array([p.grad for p in params], dtype=np.float64)
+        self.update(data, grad)
+        for p, value in zip(params, data.tolist()):  # tolist(): Python floats, not np.float64
+            p.data = value
+
+    def update(self, data: np.ndarray, grad: np.ndarray) -> None:
+        """Apply one optimizer step in place to `data`, given the gradients `grad`.
+
+        This is step() without the Values: it reads and writes no Value, only the arrays and
+        the optimizer's own state (which it advances exactly as step() does).
+
+        Args:
+            data: float64 array of shape (len(self.params),), every parameter's value, in the
+                order of `self.params`. Changed in place.
+            grad: float64 array of the same shape, d(loss)/d(parameter) for each parameter.
+                Not changed.
+
+        Raises:
+            ValueError: if an array does not have shape (len(self.params),), or `data` is
+                read-only. Nothing is changed then.
+            TypeError: if an argument is not a float64 NumPy array.
+        """
         raise NotImplementedError
+
+    def _check_arrays(self, data: object, grad: object) -> None:
+        """Refuse arrays that update() could not use, before any state is changed."""
+        size = len(self.params)
+        for name, array in (("data", data), ("grad", grad)):
+            if not isinstance(array, np.ndarray):
+                raise TypeError(
+                    f"update() takes NumPy arrays, but {name} is a {type(array).__name__}: "
+                    f"convert it with np.asarray({name}, dtype=np.float64)."
+                )
+            if array.shape != (size,):
+                raise ValueError(
+                    f"update(): {name} must have shape ({size},), one entry per parameter of "
+                    f"this {type(self).__name__}, got shape {array.shape}."
+                )
+            if array.dtype != np.float64:
+                raise TypeError(
+                    f"update(): {name} must be a float64 array, got dtype {array.dtype}; "
+                    f"use {name}.astype(np.float64) (and keep it float64 between steps)."
+                )
+        if not data.flags.writeable:
+            raise ValueError("update(): data is read-only, but it is updated in place.")
 
     def state_dict(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -79,14 +143,14 @@ class Optimizer:
         if missing:
             raise ValueError(f"{name} state dict misses {', '.join(missing)}.")
 
-    def _check_buffer(self, buffer: object, name: str) -> list[float]:
+    def _check_buffer(self, buffer: object, name: str) -> np.ndarray:
         if not isinstance(buffer, list) or len(buffer) != len(self.params):
             size = len(buffer) if isinstance(buffer, list) else type(buffer).__name__
             raise ValueError(
                 f"{type(self).__name__} state dict: {name} must be a list of "
                 f"{len(self.params)} floats (one per parameter), got {size}."
             )
-        return [float(x) for x in buffer]
+        return np.array([float(x) for x in buffer], dtype=np.float64)
 
 
 def _check_params(params: Iterable[Value]) -> list[Value]:
@@ -107,11 +171,14 @@ def _check_params(params: Iterable[Value]) -> list[Value]:
     return params
 
 
-def _gradients(params: list[Value], weight_decay: float) -> list[float]:
-    """Every parameter's gradient, plus weight_decay * p (L2 regularisation) if it is not 0."""
+def _gradients(data: np.ndarray, grad: np.ndarray, weight_decay: float) -> np.ndarray:
+    """The gradients plus weight_decay * p (L2 regularisation) if it is not 0.
+
+    With weight_decay == 0 this is `grad` itself (no copy): the caller must not change it.
+    """
     if weight_decay == 0.0:
-        return [p.grad for p in params]
-    return [p.grad + weight_decay * p.data for p in params]
+        return grad
+    return grad + weight_decay * data
 
 
 class SGD(Optimizer):
@@ -153,25 +220,26 @@ class SGD(Optimizer):
                 "nesterov=True needs momentum > 0 and dampening == 0, got "
                 f"momentum={momentum!r}, dampening={dampening!r}."
             )
-        # One float per parameter, created at the first step (None until then).
-        self.momentum_buffer: list[float] | None = None
+        # One float64 per parameter, created at the first step (None until then).
+        self.momentum_buffer: np.ndarray | None = None
 
-    def step(self) -> None:
-        """Update every parameter once from its current gradient."""
-        params, lr, mu = self.params, self.lr, self.momentum
-        # Each line below works on all parameters at once (list comprehensions over lists of
-        # floats are the fastest pure-Python loops), in the order of the formulas above.
-        grads = _gradients(params, self.weight_decay)
+    def update(self, data: np.ndarray, grad: np.ndarray) -> None:
+        """Apply one SGD step in place to `data` (see `Optimizer.update`)."""
+        self._check_arrays(data, grad)
+        lr, mu = self.lr, self.momentum
+        # Each line works on all parameters at once, in the order of the formulas above.
+        grads = _gradients(data, grad, self.weight_decay)
         if mu != 0.0:
-            if self.momentum_buffer is None:  # first step: the buffer is the gradient itself
-                buffer = grads
+            if self.momentum_buffer is None:
+                # First step: the buffer is the gradient itself. A copy, because `grads` may
+                # be the caller's array, which the caller will overwrite at the next step.
+                buffer = grads.copy()
             else:
                 keep = 1.0 - self.dampening
-                buffer = [mu * b + keep * g for b, g in zip(self.momentum_buffer, grads)]
+                buffer = mu * self.momentum_buffer + keep * grads
             self.momentum_buffer = buffer
-            grads = [g + mu * b for g, b in zip(grads, buffer)] if self.nesterov else buffer
-        for p, g in zip(params, grads):
-            p.data -= lr * g
+            grads = grads + mu * buffer if self.nesterov else buffer
+        data -= lr * grads
 
     def state_dict(self) -> dict[str, Any]:
         """Hyperparameters and the momentum buffer, as plain floats and lists."""
@@ -182,7 +250,9 @@ class SGD(Optimizer):
             "dampening": self.dampening,
             "weight_decay": self.weight_decay,
             "nesterov": self.nesterov,
-            "momentum_buffer": None if self.momentum_buffer is None else list(self.momentum_buffer),
+            "momentum_buffer": (
+                None if self.momentum_buffer is None else self.momentum_buffer.tolist()
+            ),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -243,11 +313,12 @@ class Adam(Optimizer):
         self.eps = _number(eps, "eps")
         self.weight_decay = _number(weight_decay, "weight_decay")
         self.step_count = 0  # t, the number of steps taken
-        self.exp_avg = [0.0] * len(self.params)  # m
-        self.exp_avg_sq = [0.0] * len(self.params)  # v
+        self.exp_avg = np.zeros(len(self.params))  # m, float64
+        self.exp_avg_sq = np.zeros(len(self.params))  # v, float64
 
-    def step(self) -> None:
-        """Update every parameter once from its current gradient."""
+    def update(self, data: np.ndarray, grad: np.ndarray) -> None:
+        """Apply one Adam step in place to `data` (see `Optimizer.update`)."""
+        self._check_arrays(data, grad)
         self.step_count += 1
         t = self.step_count
         beta1, beta2 = self.betas
@@ -257,14 +328,12 @@ class Adam(Optimizer):
         # (lr / (1 - beta1**t)) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps).
         step_size = self.lr / (1.0 - beta1**t)
         sqrt_correction2 = math.sqrt(1.0 - beta2**t)
-        grads = _gradients(self.params, self.weight_decay)
-        m = self.exp_avg = [beta1 * m + (1.0 - beta1) * g for m, g in zip(self.exp_avg, grads)]
-        v = self.exp_avg_sq = [
-            beta2 * v + (1.0 - beta2) * g * g for v, g in zip(self.exp_avg_sq, grads)
-        ]
-        sqrt = math.sqrt
-        for p, m_i, v_i in zip(self.params, m, v):
-            p.data -= step_size * (m_i / (sqrt(v_i) / sqrt_correction2 + eps))
+        grads = _gradients(data, grad, self.weight_decay)
+        m = self.exp_avg = beta1 * self.exp_avg + (1.0 - beta1) * grads
+        # ((1 - beta2) * g) * g, left to right, as in the list version and in PyTorch
+        v = self.exp_avg_sq = beta2 * self.exp_avg_sq + (1.0 - beta2) * grads * grads
+        # np.sqrt is correctly rounded, like math.sqrt: the same floats to the last bit
+        data -= step_size * (m / (np.sqrt(v) / sqrt_correction2 + eps))
 
     def state_dict(self) -> dict[str, Any]:
         """Hyperparameters, the step count and both averages, as plain floats and lists."""
@@ -275,8 +344,8 @@ class Adam(Optimizer):
             "eps": self.eps,
             "weight_decay": self.weight_decay,
             "step": self.step_count,
-            "exp_avg": list(self.exp_avg),
-            "exp_avg_sq": list(self.exp_avg_sq),
+            "exp_avg": self.exp_avg.tolist(),
+            "exp_avg_sq": self.exp_avg_sq.tolist(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -239,3 +240,184 @@ def test_schedule_bad_arguments_and_state():
     resumed = LinearDecay(SGD([Value(0.0)], lr=123.0), total_steps=4)
     resumed.load_state_dict(json.loads(json.dumps(sched.state_dict())))
     assert resumed.step() == sched.step() == 0.5
+
+
+# -- update(data, grad) on NumPy arrays ----------------------------------------------------
+
+ARRAY_OPTIMIZERS = [
+    lambda ps: SGD(ps, lr=0.1),
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+    lambda ps: SGD(ps, lr=0.1, momentum=0.5, dampening=0.3),
+    lambda ps: SGD(ps, lr=0.1, weight_decay=0.05),
+    lambda ps: SGD(ps, lr=0.1, momentum=0.8, nesterov=True, weight_decay=0.01),
+    lambda ps: Adam(ps, lr=0.05),
+    lambda ps: Adam(ps, lr=0.05, betas=(0.8, 0.99), weight_decay=0.1),
+]
+
+
+def optimizer_state(opt):
+    """The state arrays of an optimizer, by name (None for a momentum buffer not made yet)."""
+    if isinstance(opt, SGD):
+        return {"momentum_buffer": opt.momentum_buffer}
+    return {"step": opt.step_count, "exp_avg": opt.exp_avg, "exp_avg_sq": opt.exp_avg_sq}
+
+
+def list_sgd_step(
+    data, grads, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False
+):
+    """One SGD step on Python floats, one parameter at a time: the reference to the last bit."""
+    new_data, buffer = [], []
+    for i, (p, g) in enumerate(zip(data, grads)):
+        if weight_decay != 0.0:
+            g = g + weight_decay * p
+        if momentum != 0.0:
+            b = g if state is None else momentum * state[i] + (1.0 - dampening) * g
+            buffer.append(b)
+            g = g + momentum * b if nesterov else b
+        new_data.append(p - lr * g)
+    return new_data, (buffer if momentum != 0.0 else None)
+
+
+def list_adam_step(data, grads, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """One Adam step (t = 1, 2, ...) on Python floats, written as PyTorch computes it."""
+    beta1, beta2 = betas
+    step_size = lr / (1.0 - beta1**t)
+    correction2 = math.sqrt(1.0 - beta2**t)
+    new_data, new_m, new_v = [], [], []
+    for p, g, m_i, v_i in zip(data, grads, m, v):
+        if weight_decay != 0.0:
+            g = g + weight_decay * p
+        m_i = beta1 * m_i + (1.0 - beta1) * g
+        v_i = beta2 * v_i + (1.0 - beta2) * g * g
+        new_m.append(m_i)
+        new_v.append(v_i)
+        new_data.append(p - step_size * (m_i / (math.sqrt(v_i) / correction2 + eps)))
+    return new_data, new_m, new_v
+
+
+@pytest.mark.parametrize("make", ARRAY_OPTIMIZERS)
+def test_update_on_arrays_equals_step_on_values_bit_for_bit(make):
+    rng = np.random.default_rng(7)
+    start = rng.normal(size=N_PARAMS)
+    values = [Value(x) for x in start]
+    shadow = [Value(x) for x in start]  # given to the array optimizer only, never touched
+    by_step, by_update = make(values), make(shadow)
+    data = start.copy()
+    grad = np.empty(N_PARAMS)  # reused, as a compiled program reuses its gradient buffer
+    for step in range(N_STEPS):
+        if step == 3:  # a schedule changing lr between steps
+            by_step.lr = by_update.lr = 0.02
+        g = rng.normal(size=N_PARAMS)
+        for p, gi in zip(values, g.tolist()):
+            p.grad = gi
+        grad[:] = g
+        by_step.step()
+        by_update.update(data, grad)
+        np.testing.assert_array_equal(data, [p.data for p in values])
+        np.testing.assert_array_equal(grad, g)  # update() leaves the gradients alone
+        for name, expected in optimizer_state(by_step).items():
+            got = optimizer_state(by_update)[name]
+            if expected is None:
+                assert got is None
+            else:
+                np.testing.assert_array_equal(got, expected, err_msg=name)
+    assert [p.data for p in shadow] == start.tolist()  # update() read or wrote no Value
+    assert [p.grad for p in shadow] == [0.0] * N_PARAMS
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"momentum": 0.9},
+        {"momentum": 0.9, "nesterov": True, "weight_decay": 0.01},
+        {"momentum": 0.5, "dampening": 0.3, "weight_decay": 0.1},
+    ],
+)
+def test_sgd_update_equals_a_loop_over_python_floats(kwargs):
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=N_PARAMS)
+    opt = SGD([Value(0.0) for _ in range(N_PARAMS)], lr=0.1, **kwargs)
+    ref_data, ref_buffer = data.tolist(), None
+    for _ in range(N_STEPS):
+        grad = rng.normal(size=N_PARAMS)
+        ref_data, ref_buffer = list_sgd_step(ref_data, grad.tolist(), ref_buffer, 0.1, **kwargs)
+        opt.update(data, grad)
+        assert data.tolist() == ref_data
+        assert opt.state_dict()["momentum_buffer"] == ref_buffer
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"betas": (0.8, 0.99), "eps": 1e-3, "weight_decay": 0.1}])
+def test_adam_update_equals_a_loop_over_python_floats(kwargs):
+    rng = np.random.default_rng(4)
+    data = rng.normal(size=N_PARAMS)
+    opt = Adam([Value(0.0) for _ in range(N_PARAMS)], lr=0.05, **kwargs)
+    ref_data, m, v = data.tolist(), [0.0] * N_PARAMS, [0.0] * N_PARAMS
+    for t in range(1, N_STEPS + 1):
+        grad = rng.normal(size=N_PARAMS)
+        ref_data, m, v = list_adam_step(ref_data, grad.tolist(), m, v, t, 0.05, **kwargs)
+        opt.update(data, grad)
+        assert data.tolist() == ref_data
+        state = opt.state_dict()
+        assert (state["step"], state["exp_avg"], state["exp_avg_sq"]) == (t, m, v)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+        lambda ps: Adam(ps, lr=0.01, weight_decay=0.1),
+    ],
+)
+def test_update_rejects_bad_arrays_and_changes_nothing(make):
+    opt = make([Value(0.0) for _ in range(3)])
+    data, grad = np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.1, -0.2])
+    opt.update(data, grad)  # one good step, so that there is state to protect
+    before_data, before_state = data.copy(), json.dumps(opt.state_dict())
+    good = np.zeros(3)
+    for bad in [np.zeros(2), np.zeros(4), np.zeros((3, 1)), np.zeros((1, 3)), np.array(1.0)]:
+        with pytest.raises(ValueError, match=r"grad must have shape \(3,\).*got shape"):
+            opt.update(data, bad)
+        with pytest.raises(ValueError, match=r"data must have shape \(3,\).*got shape"):
+            opt.update(bad, good)
+    with pytest.raises(TypeError, match="grad is a list"):
+        opt.update(data, [0.0, 0.0, 0.0])
+    with pytest.raises(TypeError, match="data must be a float64 array, got dtype float32"):
+        opt.update(data.astype(np.float32), grad)
+    read_only = data.copy()
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="data is read-only"):
+        opt.update(read_only, grad)
+    np.testing.assert_array_equal(data, before_data)
+    assert json.dumps(opt.state_dict()) == before_state
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, dampening=0.2, weight_decay=0.01),
+        lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.9), weight_decay=0.1),
+    ],
+)
+def test_state_dict_after_array_updates_round_trips_through_json(make):
+    rng = np.random.default_rng(5)
+    grads = rng.normal(size=(6, 4))
+    a_data = rng.normal(size=4)
+    opt_a = make([Value(0.0) for _ in range(4)])
+    for g in grads[:3]:
+        opt_a.update(a_data, g)
+    state = opt_a.state_dict()
+    for value in state.values():  # plain Python types only (no NumPy arrays or scalars)
+        assert type(value) in (str, float, bool, int, list)
+        if type(value) is list:
+            assert all(type(x) is float for x in value)
+    opt_b = make([Value(0.0) for _ in range(4)])
+    opt_b.load_state_dict(json.loads(json.dumps(state)))
+    assert opt_b.state_dict() == state
+    b_data = a_data.copy()
+    for g in grads[3:]:
+        opt_a.update(a_data, g)
+        opt_b.update(b_data, g)
+    np.testing.assert_array_equal(b_data, a_data)
+    assert opt_b.state_dict() == opt_a.state_dict()
