@@ -8,6 +8,7 @@
     7.0
 """
 
+from .compiler import CompiledProgram, CompileError, CompileMismatchError, compile
 from .engine import Value, detect_anomaly, is_grad_enabled, no_grad, topological_order
 from .functions import dot, log_softmax, logsumexp, maximum, minimum, softmax, sum
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck
@@ -33,4 +34,8 @@ __all__ = [
     "gradcheck",
     "GradcheckReport",
     "GradcheckError",
+    "compile",
+    "CompiledProgram",
+    "CompileError",
+    "CompileMismatchError",
 ]

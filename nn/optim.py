@@ -234,9 +234,10 @@ class SGD(Optimizer):
                 # First step: the buffer is the gradient itself. A copy, because `grads` may
                 # be the caller's array, which the caller will overwrite at the next step.
                 buffer = grads.copy()
-            else:
-                keep = 1.0 - self.dampening
-                buffer = mu * self.momentum_buffer + keep * grads
+            else:  # b = mu * b + (1 - dampening) * g, in place (no new 200k-entry arrays)
+                buffer = self.momentum_buffer
+                buffer *= mu
+                buffer += grads if self.dampening == 0.0 else (1.0 - self.dampening) * grads
             self.momentum_buffer = buffer
             grads = grads + mu * buffer if self.nesterov else buffer
         data -= lr * grads

@@ -23,7 +23,9 @@ from autograd_scalar import Value, no_grad
 
 from .data import iterate_minibatches
 
-__all__ = ["fit", "evaluate", "predict_classes", "TrainingDiverged"]
+__all__ = ["fit", "evaluate", "predict_classes", "TrainingDiverged", "ENGINES"]
+
+ENGINES = ("interpreted", "compiled")
 
 Loss = Callable[[list[list[Value]], Sequence[int]], Value]
 
@@ -44,6 +46,7 @@ def fit(
     scheduler: Any = None,
     progress: bool = True,
     on_epoch_end: Callable[[dict[str, list]], None] | None = None,
+    engine: str = "interpreted",
 ) -> dict[str, list]:
     """Train `model` with mini-batch gradient descent and return the history.
 
@@ -59,6 +62,12 @@ def fit(
         scheduler: optional learning-rate schedule, ``scheduler.step()`` after each epoch.
         progress: show a tqdm progress bar per epoch.
         on_epoch_end: called with the history after each epoch (for live plots, logging).
+        engine: "interpreted" builds the graph of every sample with Values and runs
+            backward() (the engine as you read it); "compiled" traces one sample's graph
+            once and runs it on whole batches with NumPy (`autograd_scalar.compile`): the
+            same maths, hundreds of times faster. The compiled engine gives the target to
+            the loss as a one-hot vector (a single number for one output), so the loss must
+            accept that (softmax_cross_entropy, mse, binary_cross_entropy do).
 
     Returns:
         ``{"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"}``, one entry
@@ -73,9 +82,16 @@ def fit(
         val = _check_data(val, "val")
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}.")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
     history: dict[str, list] = {
         key: [] for key in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
     }
+    if engine == "compiled":
+        from .compiled import fit_compiled  # (keeps this file about the loop you read)
+
+        return fit_compiled(model, loss, optimizer, (X, y), val, epochs, batch_size, seed,
+                            scheduler, progress, on_epoch_end, history)
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         # The order of epoch e comes from (seed, e): reproducible, and new every epoch.
