@@ -330,9 +330,10 @@ class _MatrixProduct(_Group):
             writeable=theta.flags.writeable)
 
     def forward(self, tables: _Tables) -> Any:
-        X = self.shared.gather(tables)
+        out = tables.V[self.out]
+        X = np.broadcast_to(self.shared.gather(tables), (self.shape[1], out.shape[1]))
         W = self._matrix(tables.theta)
-        np.matmul(W, X, out=tables.V[self.out])
+        np.matmul(W, X, out=out)
         return X, W
 
     def backward(self, G: np.ndarray, grad: np.ndarray, saved: Any) -> None:
