@@ -456,7 +456,7 @@ class _Plan:
         if self.loss is not None:
             losses = np.broadcast_to(self.loss.gather(tables)[0], (batch,)).copy()
             loss = float(np.mean(losses))
-        if grad is not None and self.loss is not None and math.isfinite(loss):
+        if grad is not None and self.loss is not None:
             G = np.zeros_like(V)
             self.loss.scatter(np.full((1, batch), 1.0 / batch), G, grad)  # d(mean)/d(loss_b)
             for group, s in zip(reversed(self.groups), reversed(saved)):
@@ -628,7 +628,7 @@ class CompiledProgram:
         theta = self._parameter_data()
         grad = np.zeros(len(self.parameters)) if self.has_loss else None
         result = self._plan.run(self._columns(batch), theta, grad)
-        if grad is not None and result.loss is not None and math.isfinite(result.loss):
+        if grad is not None:
             for p, g in zip(self.parameters, grad.tolist()):
                 p.grad += g
         return result
@@ -850,7 +850,8 @@ def _compare(what: str, got: np.ndarray, expected: np.ndarray, rtol: float,
         else:
             i = int(np.argmin(close))
             name = f" ({parameters[i]!r})" if parameters else ""
-            detail = f"entry {i}{name}: compiled {got[i]!r}, interpreter {expected[i]!r}"
+            detail = (f"entry {i}{name}: compiled {float(got[i])!r}, interpreter "
+                      f"{float(expected[i])!r}")
         raise CompileMismatchError(
             f"the compiled program and the interpreter disagree on the {what} for this sample "
             f"({detail}). The function probably takes a different path for different data "

@@ -438,3 +438,18 @@ def test_a_zero_gradient_does_not_meet_an_infinite_local_derivative():
     program = compile(fn, np.array([-1.0]), parameters=[w])
     program(np.array([[-1.0], [2.0]]))
     assert w.grad == 1.0
+
+
+def test_the_random_recipes_can_reach_every_op_of_the_engine():
+    """The vocabulary of `recipes` covers every op (so the hypothesis test above can
+    exercise each rule in both engines)."""
+    steps = [("unary", name, 0, 1.5) for name in UNARY]
+    steps += [("binary", name, 0, 1) for name in BINARY]
+    steps += [("nary", name, [0, 1], [0.25, 3.0], 2) for name in NARY]
+    layer_weights = [[[Value(0.1)] * 4] * 3]
+    outputs = run_recipe((1, 1, steps), [Value(0.3)], [Value(-0.7)], layer_weights)
+    seen = {str(node.op) for node in ag.compiler._topological_order(outputs)}
+    from autograd_scalar import ops
+
+    assert {str(op) for op in ops.OPS} <= seen
+    assert {"**3", "**0.75"} <= seen  # powers with a number exponent

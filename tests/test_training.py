@@ -12,8 +12,10 @@ from nn import (
     MLP,
     SGD,
     TrainingDiverged,
+    binary_cross_entropy,
     evaluate,
     fit,
+    hinge,
     predict_classes,
     softmax_cross_entropy,
     to_torch_sequential,
@@ -139,3 +141,64 @@ def test_bad_training_data_is_refused_clearly(train, message):
     with pytest.raises((ValueError, TypeError), match=message):
         fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), train,
             epochs=1, progress=False)
+
+
+# ---------------------------------------------------------------------------------------
+# engine="compiled": the same training, run by a compiled program
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("nout, loss", [(3, softmax_cross_entropy), (1, binary_cross_entropy)])
+def test_compiled_fit_takes_the_same_steps_as_the_interpreter(nout, loss):
+    """Same batches, same updates: histories and final weights agree to rounding."""
+    X, y = small_moons(30)
+    Xv, yv = small_moons(20, seed=1)
+    if nout == 3:
+        y, yv = y + (X[:, 0] > 1.5), yv + (Xv[:, 0] > 1.5)  # a third class
+
+    def run(engine):
+        model = MLP(2, [5, nout], seed=2)
+        opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+        history = fit(model, loss, opt, (X, y), val=(Xv, yv), epochs=3, batch_size=7,
+                      progress=False, engine=engine)  # 30 = 4 * 7 + 2: a last batch of 2
+        return model, history
+
+    interpreted, h_int = run("interpreted")
+    compiled, h_comp = run("compiled")
+    for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
+        assert h_comp[key] == pytest.approx(h_int[key], rel=1e-10), key
+    for a, b in zip(compiled.parameters(), interpreted.parameters()):
+        assert a.data == pytest.approx(b.data, rel=1e-10, abs=1e-13)
+
+
+def test_compiled_fit_calls_on_epoch_end_with_the_model_up_to_date():
+    X, y = small_moons(20)
+    model = MLP(2, [4, 2], seed=0)
+    seen = []
+    fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2,
+        batch_size=8, progress=False, engine="compiled",
+        on_epoch_end=lambda history: seen.append(model.parameters()[0].data))
+    start = MLP(2, [4, 2], seed=0).parameters()[0].data
+    assert seen[0] != start and seen[1] != seen[0]
+    assert model.parameters()[0].data == seen[1]
+
+
+def test_compiled_fit_refuses_a_loss_it_cannot_trace_and_an_unknown_engine():
+    X, y = small_moons(10)
+    model = MLP(2, [3, 2], seed=0)
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="engine must be one of interpreted, compiled"):
+        fit(model, softmax_cross_entropy, opt, (X, y), engine="fast", progress=False)
+    with pytest.raises(ValueError, match="one-hot target"):
+        fit(model, hinge, opt, (X, y), engine="compiled", progress=False)
+
+
+def test_compiled_fit_stops_before_a_diverging_step():
+    X, y = small_moons(20)
+    X = X * 1e308  # the logits overflow on the first batch
+    model = MLP(2, [4, 2], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(TrainingDiverged, match="batch 1"):
+        fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=1,
+            batch_size=8, progress=False, engine="compiled")
+    assert [p.data for p in model.parameters()] == before
