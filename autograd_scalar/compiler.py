@@ -430,6 +430,7 @@ class _Plan:
         self.outputs = _Operand([ref[id(v)] for v in outputs], needs_grad, starts)
         self.loss = None if loss is None else _Operand([ref[id(loss)]], needs_grad, starts)
         self.n_nodes = len(graph.order)
+        self.n_operations = sum(group.size for group in self.groups)
 
     def _rows_needing_grad(self, order: list[Value], ref: dict[int, int]) -> np.ndarray:
         """For every row of V: does a parameter lie below it (so gradient must flow to it)?"""
@@ -683,8 +684,8 @@ class CompiledProgram:
         """The plan, as text: what runs at each level, and what became a matrix product."""
         plan = self._plan
         lines = [
-            f"compiled program: {plan.n_nodes:,} scalar nodes -> {len(plan.groups)} NumPy "
-            f"groups in {len(set(plan.levels))} levels",
+            f"compiled program: {plan.n_operations:,} scalar operations -> "
+            f"{len(plan.groups)} NumPy groups in {len(set(plan.levels))} levels",
             f"  inputs: {plan.n_inputs:,} per sample   parameters: {plan.n_params:,}   "
             f"constants: {len(plan.constants):,}",
             f"  outputs: {self.n_outputs} per sample   loss: "

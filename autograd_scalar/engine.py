@@ -16,6 +16,10 @@ order and applies the chain rule at every node::
 Because every parent only ever *adds* to its gradient, a Value used in several places
 receives the sum of the gradients from each use, as the multivariable chain rule says.
 
+The maths of each operation (its result and its local derivatives) lives in ops.py, the
+table of derivatives, written once for numbers and for NumPy arrays: this file applies it to
+one node at a time, and compiler.py applies the same rules to a whole batch.
+
 Why store local derivatives as numbers instead of a closure per node (as micrograd does)?
 The numbers are known the moment the forward value is computed, a tuple of floats costs a
 fraction of a function object's memory, and a node never refers back to itself, so a graph
