@@ -85,6 +85,16 @@ class Op(str):
         op.rule, op.kind, op.constants = rule, kind, constants
         return op
 
+    # An Op never changes: copies of a graph share it (and pickle rebuilds it).
+    def __copy__(self) -> Op:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Op:
+        return self
+
+    def __reduce__(self) -> tuple:
+        return (Op, (str(self), self.rule, self.kind, self.constants))
+
 
 # ---------------------------------------------------------------------------------------
 # The two kinds of arithmetic

@@ -453,3 +453,17 @@ def test_the_random_recipes_can_reach_every_op_of_the_engine():
 
     assert {str(op) for op in ops.OPS} <= seen
     assert {"**3", "**0.75"} <= seen  # powers with a number exponent
+
+
+def test_copies_of_a_graph_keep_their_ops():
+    """copy.deepcopy of a model or a graph (a snapshot of the best model) keeps working,
+    in the interpreter and in the compiler."""
+    import copy
+
+    x = Value(0.5, "x")
+    y = (x * x).tanh() + x**2
+    clone = copy.deepcopy(y)
+    assert clone.data == y.data and clone.op is y.op
+    model = copy.deepcopy(MLP(3, [2], seed=0))
+    program = compile(lambda v: model(v), np.ones(3), parameters=model.parameters())
+    assert program(np.ones((2, 3))).outputs.shape == (2, 2)
