@@ -43,7 +43,10 @@ from nn import MLP, SGD, LinearDecay, fit, softmax_cross_entropy
 from nn.data import iterate_minibatches, load_cifar10, prepare_images
 from nn.training import predict_classes
 
-DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "cifar-10-batches-py"
+# ../shared/data beside the checkout, or $AUTOGRAD_SCALAR_SHARED_DATA (as in tests/conftest.py)
+SHARED_DATA = Path(os.environ.get("AUTOGRAD_SCALAR_SHARED_DATA", HERE.parent.parent / "shared"
+                                  / "data"))
+DEFAULT_DATA = SHARED_DATA / "cifar-10-batches-py"
 HIDDEN, CLASSES, BATCH, LR, MOMENTUM = 64, 10, 64, 0.01, 0.9
 
 TARGET_VS_NUMPY = 0.5  # compiled samples/s as a fraction of NumPy's, at least
