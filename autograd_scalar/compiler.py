@@ -684,8 +684,9 @@ class CompiledProgram:
         """The plan, as text: what runs at each level, and what became a matrix product."""
         plan = self._plan
         lines = [
-            f"compiled program: {plan.n_operations:,} scalar operations -> "
-            f"{len(plan.groups)} NumPy groups in {len(set(plan.levels))} levels",
+            f"compiled program: {_count(plan.n_operations, 'scalar operation')} -> "
+            f"{_count(len(plan.groups), 'NumPy group')} in "
+            f"{_count(len(set(plan.levels)), 'level')}",
             f"  inputs: {plan.n_inputs:,} per sample   parameters: {plan.n_params:,}   "
             f"constants: {len(plan.constants):,}",
             f"  outputs: {self.n_outputs} per sample   loss: "
@@ -723,6 +724,11 @@ class CompiledProgram:
             raise ValueError(f"every argument needs the same non-zero number of samples, got "
                              f"{sizes}.")
         return [a.reshape(len(a), -1).T for a in arrays]
+
+
+def _count(n: int, thing: str) -> str:
+    """'1 level', '3 levels', '1,024 levels'."""
+    return f"{n:,} {thing}{'' if n == 1 else 's'}"
 
 
 class _Training:

@@ -280,26 +280,7 @@ def final_evaluation(args: argparse.Namespace, model: MLP, loss: object, X: np.n
                      y: np.ndarray) -> tuple[float, float]:
     """Mean loss and accuracy on (X, y) with the run's engine (the same numbers either way;
     the interpreter would need minutes for 4,000 full-size images)."""
-    if args.engine == "interpreted":
-        return evaluate(model, loss, X, y)
-    from .compiled import compile_training, targets_for
-
-    program, n_outputs = compile_training(model, loss, model.parameters(), X, y)
-    T = targets_for(y, n_outputs)
-    total_loss = correct = 0.0
-    for start in range(0, len(X), 1000):
-        part = slice(start, start + 1000)
-        result = program.forward(X[part], T[part])
-        total_loss += float(np.sum(result.losses))
-        correct += int(np.sum(predicted_classes(result.outputs) == y[part]))
-    return total_loss / len(X), correct / len(X)
-
-
-def predicted_classes(outputs: np.ndarray) -> np.ndarray:
-    """argmax of the outputs; for one output, class 1 where it is above 0."""
-    if outputs.shape[1] == 1:
-        return (outputs[:, 0] > 0).astype(np.int64)
-    return np.argmax(outputs, axis=1)
+    return evaluate(model, loss, X, y, engine=args.engine)
 
 
 def train_command(args: argparse.Namespace) -> int:

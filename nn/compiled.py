@@ -21,7 +21,7 @@ from autograd_scalar import CompiledProgram, compile, no_grad
 from .data import iterate_minibatches
 from .training import TrainingDiverged, _classes, _lr_hint
 
-__all__ = ["compile_training", "fit_compiled", "targets_for"]
+__all__ = ["compile_training", "evaluate_compiled", "fit_compiled", "targets_for"]
 
 
 def targets_for(y: np.ndarray, n_outputs: int) -> np.ndarray:
@@ -107,14 +107,22 @@ def fit_compiled(model: Any, loss: Callable, optimizer: Any, train: tuple, val: 
     return history
 
 
-def _evaluate(session: Any, X: np.ndarray, y: np.ndarray, n_outputs: int,
+def evaluate_compiled(model: Any, loss: Callable, X: np.ndarray, y: np.ndarray,
+                      batch_size: int = 512) -> tuple[float, float]:
+    """`evaluate(engine="compiled")`: mean loss and accuracy with a compiled program."""
+    program, n_outputs = compile_training(model, loss, model.parameters(), X, y)
+    return _evaluate(program, X, y, n_outputs, batch_size)
+
+
+def _evaluate(runner: Any, X: np.ndarray, y: np.ndarray, n_outputs: int,
               batch_size: int = 512) -> tuple[float, float]:
-    """Mean loss and accuracy on (X, y) with the parameters being trained."""
+    """Mean loss and accuracy on (X, y), from runner.forward (a program or a training
+    session, whose parameters are the ones being trained)."""
     T = targets_for(y, n_outputs)
     total_loss = correct = 0.0
     for start in range(0, len(X), batch_size):
         part = slice(start, start + batch_size)
-        result = session.forward(X[part], T[part])
+        result = runner.forward(X[part], T[part])
         total_loss += float(np.sum(result.losses))
         correct += int(np.sum(_classes(result.outputs) == y[part]))
     return total_loss / len(X), correct / len(X)

@@ -153,18 +153,29 @@ def _lr_hint(optimizer: Any) -> str:
     return f"Try a lower learning rate{current}, e.g. ten times smaller."
 
 
-@no_grad()
 def evaluate(
-    model: Any, loss: Loss, X: np.ndarray, y: np.ndarray, batch_size: int = 256
+    model: Any, loss: Loss, X: np.ndarray, y: np.ndarray, batch_size: int = 256,
+    engine: str = "interpreted",
 ) -> tuple[float, float]:
-    """The mean loss and the accuracy of `model` on (X, y), without recording a graph."""
+    """The mean loss and the accuracy of `model` on (X, y), without recording a graph.
+
+    engine="compiled" computes the same numbers with a compiled program (see `fit`), in a
+    fraction of the time for big inputs.
+    """
     X, y = _check_data((X, y), "evaluation")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
+    if engine == "compiled":
+        from .compiled import evaluate_compiled
+
+        return evaluate_compiled(model, loss, X, y, batch_size)
     total_loss = correct = 0.0
-    for start in range(0, len(X), batch_size):
-        xb, yb = X[start : start + batch_size], y[start : start + batch_size]
-        outputs = [model(x) for x in xb]
-        total_loss += loss(outputs, yb.tolist()).data * len(xb)
-        correct += int(np.sum(_classes([[v.data for v in out] for out in outputs]) == yb))
+    with no_grad():
+        for start in range(0, len(X), batch_size):
+            xb, yb = X[start : start + batch_size], y[start : start + batch_size]
+            outputs = [model(x) for x in xb]
+            total_loss += loss(outputs, yb.tolist()).data * len(xb)
+            correct += int(np.sum(_classes([[v.data for v in out] for out in outputs]) == yb))
     return total_loss / len(X), correct / len(X)
 
 

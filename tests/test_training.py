@@ -202,3 +202,13 @@ def test_compiled_fit_stops_before_a_diverging_step():
         fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=1,
             batch_size=8, progress=False, engine="compiled")
     assert [p.data for p in model.parameters()] == before
+
+
+def test_evaluate_gives_the_same_numbers_with_either_engine():
+    X, y = small_moons(23)
+    model = MLP(2, [5, 2], seed=4)
+    interpreted = evaluate(model, softmax_cross_entropy, X, y, batch_size=5)
+    compiled = evaluate(model, softmax_cross_entropy, X, y, batch_size=5, engine="compiled")
+    assert compiled == pytest.approx(interpreted, rel=1e-12)
+    with pytest.raises(ValueError, match="engine must be one of"):
+        evaluate(model, softmax_cross_entropy, X, y, engine="jit")
