@@ -625,7 +625,11 @@ class CompiledProgram:
     def __call__(self, *batch: Any) -> CompiledResult:
         """Forward and backward on a batch. The batch-mean gradient of the loss is ADDED to
         every parameter's .grad (as backward() does: clear them first, e.g. with the
-        optimizer's zero_grad()). Parameters are read from the Values at every call."""
+        optimizer's zero_grad()). Parameters are read from the Values at every call.
+
+        Reading and writing every parameter Value is a Python loop: for 200,000 parameters
+        it costs ~30 ms, ten times the NumPy work. To train, use `training`, which keeps
+        the parameters in an array between steps."""
         theta = self._parameter_data()
         grad = np.zeros(len(self.parameters)) if self.has_loss else None
         result = self._plan.run(self._columns(batch), theta, grad)
