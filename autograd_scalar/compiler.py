@@ -447,6 +447,13 @@ class _Plan:
             ) -> CompiledResult:
         """Forward for a batch (arguments: one (inputs, batch) array each); backward too if
         grad is given (the batch-mean gradient is added to it)."""
+        # Overflow to inf and inf - inf = NaN pass silently, as with Python floats in the
+        # interpreter (exp and ** check for overflow themselves, and say so).
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._run(arguments, theta, grad)
+
+    def _run(self, arguments: list[np.ndarray], theta: np.ndarray, grad: np.ndarray | None,
+             ) -> CompiledResult:
         batch = arguments[0].shape[1]
         V = np.empty((self.n_rows, batch))
         V[: len(self.constants)] = self.constants[:, None]
@@ -851,24 +858,27 @@ def _interpret(fn: Callable, sample: list[np.ndarray], parameters: list[Value],
 
 def _compare(what: str, got: np.ndarray, expected: np.ndarray, rtol: float,
              parameters: list[Value] | None = None) -> None:
-    scale = float(np.max(np.abs(expected), initial=0.0)) if expected.size else 0.0
-    atol = rtol * max(scale, 1.0) * 1e-3
+    """Raise CompileMismatchError unless got equals expected to rtol (NaN equals NaN)."""
+    if got.shape != expected.shape:
+        _mismatch(what, f"{got.size} numbers against the interpreter's {expected.size}")
+    scale = float(np.max(np.abs(expected[np.isfinite(expected)]), initial=1.0))
     same_nan = np.isnan(got) & np.isnan(expected)
-    close = np.isclose(got, expected, rtol=rtol, atol=atol) | same_nan | (got == expected)
-    if got.shape != expected.shape or not close.all():
-        if got.shape != expected.shape:
-            detail = f"{got.size} numbers against the interpreter's {expected.size}"
-        else:
-            i = int(np.argmin(close))
-            name = f" ({parameters[i]!r})" if parameters else ""
-            detail = (f"entry {i}{name}: compiled {float(got[i])!r}, interpreter "
-                      f"{float(expected[i])!r}")
-        raise CompileMismatchError(
-            f"the compiled program and the interpreter disagree on the {what} for this sample "
-            f"({detail}). The function probably takes a different path for different data "
-            "(Python `if` on a Value's data, or indexing with a label): the trace recorded "
-            "one path only. Express the choice with ops (relu, maximum, a one-hot target), "
-            "or use the interpreter for this function.")
+    close = (np.isclose(got, expected, rtol=rtol, atol=rtol * scale * 1e-3) | same_nan
+             | (got == expected))
+    if not close.all():
+        i = int(np.argmin(close))
+        name = f" ({parameters[i]!r})" if parameters else ""
+        _mismatch(what, f"entry {i}{name}: compiled {float(got[i])!r}, interpreter "
+                        f"{float(expected[i])!r}")
+
+
+def _mismatch(what: str, detail: str) -> None:
+    raise CompileMismatchError(
+        f"the compiled program and the interpreter disagree on the {what} for this sample "
+        f"({detail}). The function probably takes a different path for different data "
+        "(Python `if` on a Value's data, or indexing with a label): the trace recorded one "
+        "path only. Express the choice with ops (relu, maximum, a one-hot target), or use "
+        "the interpreter for this function.")
 
 
 def compile(fn: Callable, example_inputs: Any, parameters: Sequence[Value] | None = None,
