@@ -553,7 +553,7 @@ def _lower(nodes: list[Value], ref: dict[int, int], needs_grad: np.ndarray, star
 # ---------------------------------------------------------------------------------------
 
 
-def _placeholders(sample: np.ndarray, number: int, first_row: int) -> tuple[Any, list[Value]]:
+def _placeholders(sample: np.ndarray, number: int) -> tuple[Any, list[Value]]:
     """Values holding one sample's numbers, nested like the sample (a list for a vector)."""
     flat = [Value(float(x), f"input{number}[{j}]") for j, x in enumerate(sample.ravel())]
     if sample.ndim == 0:
@@ -583,7 +583,8 @@ def _split_result(result: Any) -> tuple[list[Value], Value | None]:
 
 
 def _samples(arrays: Sequence[Any], shapes: list[tuple[int, ...]], what: str) -> list[np.ndarray]:
-    """The arguments as float arrays of the expected shapes (one sample or a batch)."""
+    """The arguments as float arrays, one per argument of the function (shapes are checked
+    by the caller: one sample or a batch)."""
     if len(arrays) != len(shapes):
         raise TypeError(f"{what} takes {len(shapes)} array(s) (one per argument of the "
                         f"function), got {len(arrays)}.")
@@ -798,7 +799,7 @@ def _trace(fn: Callable, example_inputs: Sequence[np.ndarray],
         raise CompileError("compile() records the graph, so it cannot run inside no_grad().")
     arguments, input_row = [], {}
     for number, sample in enumerate(example_inputs):
-        nested, flat = _placeholders(sample, number, len(input_row))
+        nested, flat = _placeholders(sample, number)
         for v in flat:
             input_row[id(v)] = len(input_row)
         arguments.append(nested)
@@ -821,7 +822,7 @@ def _leaves_from_outside(fn: Callable, example_inputs: Sequence[np.ndarray],
     """The leaves that fn did not create itself (weights it reads from outside), found by
     tracing it a second time: the leaves it creates (a constant 2 in ``2 * x``) are new Values
     in each trace, the ones from outside are the same objects."""
-    arguments = [_placeholders(a, i, 0)[0] for i, a in enumerate(example_inputs)]
+    arguments = [_placeholders(a, i)[0] for i, a in enumerate(example_inputs)]
     outputs, loss = _split_result(fn(*arguments))
     again = {id(v) for v in _topological_order([*outputs, *([loss] if loss is not None else [])])}
     return [v for v in order if not v.parents and id(v) not in input_row and id(v) in again]
@@ -839,7 +840,7 @@ def _interpret(fn: Callable, sample: list[np.ndarray], parameters: list[Value],
                ) -> tuple[np.ndarray, float | None, np.ndarray]:
     """The ordinary engine on one sample: outputs, loss and parameter gradients, leaving
     the parameters' .grad as they were."""
-    arguments = [_placeholders(a, i, 0)[0] for i, a in enumerate(sample)]
+    arguments = [_placeholders(a, i)[0] for i, a in enumerate(sample)]
     outputs, loss = _split_result(fn(*arguments))
     values = np.array([v.data for v in outputs])
     if loss is None:
