@@ -213,24 +213,15 @@ CIFAR_ONLY = ("data_dir", "download", "balanced", "grayscale")
 
 
 def check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
-    """Refuse image options on a toy set rather than silently ignoring them, and a loss the
-    chosen engine cannot run. Fills in the engine (its default depends on the data set)."""
+    """Refuse image options on a toy set rather than silently ignoring them. Fills in the
+    engine (its default depends on the data set)."""
     if args.dataset in TOY_SETS:
         given = [name for name in CIFAR_ONLY if getattr(args, name)]
         given += ["image_size"] if args.image_size != 32 else []
         if given:
             flags = ", ".join("--" + name.replace("_", "-") for name in given)
             parser.error(f"{flags}: only for --dataset cifar10 (got --dataset {args.dataset})")
-    chosen = args.engine is not None
     args.engine = args.engine or ("interpreted" if args.dataset in TOY_SETS else "compiled")
-    if args.loss == "hinge" and args.engine == "compiled":
-        # hinge picks the true class's score by indexing with the label, a choice a trace of
-        # one sample cannot record (the compiled engine gives the loss one-hot targets).
-        which = ("--engine compiled" if chosen
-                 else f"the compiled engine (the default for --dataset {args.dataset})")
-        parser.error(f"--loss hinge does not work with {which}: it picks the true class's "
-                     "score by indexing with the label, which a traced graph cannot do. Add "
-                     "--engine interpreted (much slower) or use --loss cross_entropy")
 
 
 def defaults_for(args: argparse.Namespace) -> argparse.Namespace:

@@ -7,10 +7,10 @@ Every loss takes either ONE sample or a BATCH:
   one per sample. The batch loss is the MEAN of the per-sample losses, so its size does
   not depend on the batch size (and neither does a good learning rate).
 
-Which form you passed is decided by the target for `hinge` and `binary_cross_entropy`: an int
-(a number for the binary loss) is one sample, a sequence is a batch. For `mse` and
-`softmax_cross_entropy` the outputs decide: a list of lists is a batch (there a target may
-itself be a list: a sample's K numbers, or its C class probabilities).
+Which form you passed is decided by the target for `binary_cross_entropy`: a number is one
+sample, a sequence is a batch. For `mse`, `softmax_cross_entropy` and `hinge` the outputs
+decide: a list of lists is a batch (there a target may itself be a list: a sample's K
+numbers, or its C class probabilities, e.g. a one-hot vector).
 
 Targets may be Values as well as numbers. The loss is then built from engine operations on
 them, so it can be traced on placeholder Values and gradients reach the targets too.
@@ -314,7 +314,7 @@ def _bce_one(z: Any, y: object, name: str, i: int | None) -> Value:
     return logsumexp([0.0, z]) - z * float(y)
 
 
-def hinge(scores: Sequence, target: int | Sequence[int] | np.ndarray, margin: float = 1.0) -> Value:
+def hinge(scores: Sequence, target: int | Sequence | np.ndarray, margin: float = 1.0) -> Value:
     """Multi-class hinge (max-margin) loss of Weston-Watkins, as in CS231n's SVM.
 
     For one sample with scores s_1 .. s_C and true class y:
@@ -325,15 +325,23 @@ def hinge(scores: Sequence, target: int | Sequence[int] | np.ndarray, margin: fl
     over samples. PyTorch's F.multi_margin_loss (p=1) also divides each sample's sum by the
     number of classes C: it equals hinge(...) / C.
 
+    The target may also be the ONE-HOT vector t of class y (floats or Values), the form a
+    traced, compiled program can use (no indexing chosen by the data):
+
+        s_y = dot(t, s),     L = sum over j of (1 - t_j) * max(0, s_j - s_y + margin)
+
+    which for a one-hot t is the sum above, to the last bit. As with
+    `softmax_cross_entropy`, one sample or a batch is told by the nesting of `scores`.
+
     Args:
         scores: one sample's scores (a list of C Values), or a list of B such lists.
-        target: the true class (an int), or a sequence of B of them.
+        target: the true class (an int) or its one-hot vector; for a batch, B of them.
         margin: the required gap between the true score and the others.
     """
     name = "hinge"
     if not isinstance(margin, numbers.Real) or not math.isfinite(margin):
         raise ValueError(f"{name}: margin must be a finite number, got {margin!r}.")
-    if not _is_sequence(target):
+    if not _is_batch_of_scores(scores, target) or not _is_sequence(target):
         return _hinge_one(scores, target, margin, name, None)
     rows, targets = _batch(scores, target, name)
     return _mean(
@@ -343,6 +351,10 @@ def hinge(scores: Sequence, target: int | Sequence[int] | np.ndarray, margin: fl
 
 def _hinge_one(row: object, target: object, margin: float, name: str, i: int | None) -> Value:
     row = [s if isinstance(s, Value) else Value(s) for s in _scores(row, name, _where(i))]
+    if _is_sequence(target):  # one-hot: engine operations only, so it can be traced
+        t = _probabilities(target, len(row), name, _where(i))
+        true_score = dot(t, row)
+        return value_sum([(1 - tj) * (s - true_score + margin).relu() for tj, s in zip(t, row)])
     y = _class_index(target, len(row), name, _where(i))
     true_score = row[y]
     return value_sum([(s - true_score + margin).relu() for j, s in enumerate(row) if j != y])

@@ -414,11 +414,27 @@ def test_hinge_matches_torch_multi_margin_loss_times_classes(torch, margin):
     np.testing.assert_allclose(grads(rows), ref_grad * num_classes, rtol=1e-12)
 
 
+def test_hinge_with_one_hot_targets_is_the_index_form_exactly():
+    """The one-hot form (what a compiled program can trace) gives the very same numbers."""
+    scores = RNG.normal(size=(5, 4))
+    y = np.array([3, 0, 1, 1, 2])
+    by_index, one_hot = values(scores), values(scores)
+    loss_index, loss_one_hot = hinge(by_index, y), hinge(one_hot, np.eye(4)[y])
+    loss_index.backward()
+    loss_one_hot.backward()
+    assert loss_one_hot.data == loss_index.data
+    assert grads(one_hot) == grads(by_index)
+    single = values(scores[0])
+    assert hinge(single, np.eye(4)[3]).data == hinge(values(scores[0]), 3).data
+
+
 def test_hinge_bad_arguments():
     with pytest.raises(ValueError, match="out of range for 2 scores"):
         hinge(values([1.0, 2.0]), 2)
     with pytest.raises(ValueError, match="margin must be a finite number"):
         hinge(values([1.0, 2.0]), 0, margin=float("nan"))
+    with pytest.raises(ValueError, match="has 3 entries, expected 2"):
+        hinge(values([1.0, 2.0]), [0.0, 1.0, 0.0])
 
 
 # -- l2 penalty --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd_scalar import is_grad_enabled
+from autograd_scalar import CompileMismatchError, is_grad_enabled
 from nn import (
     MLP,
     SGD,
@@ -148,7 +148,8 @@ def test_bad_training_data_is_refused_clearly(train, message):
 # ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("nout, loss", [(3, softmax_cross_entropy), (1, binary_cross_entropy)])
+@pytest.mark.parametrize(
+    "nout, loss", [(3, softmax_cross_entropy), (3, hinge), (1, binary_cross_entropy)])
 def test_compiled_fit_takes_the_same_steps_as_the_interpreter(nout, loss):
     """Same batches, same updates: histories and final weights agree to rounding."""
     X, y = small_moons(30)
@@ -189,8 +190,19 @@ def test_compiled_fit_refuses_a_loss_it_cannot_trace_and_an_unknown_engine():
     opt = SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="engine must be one of interpreted, compiled"):
         fit(model, softmax_cross_entropy, opt, (X, y), engine="fast", progress=False)
+
+    def by_int_labels(outputs, targets):  # int() of a one-hot target: not traceable
+        return softmax_cross_entropy(outputs, [int(t) for t in targets])
+
     with pytest.raises(ValueError, match="one-hot target"):
-        fit(model, hinge, opt, (X, y), engine="compiled", progress=False)
+        fit(model, by_int_labels, opt, (X, y), engine="compiled", progress=False)
+
+    def by_data(outputs, targets):  # the label read from the data: a trace of one class
+        labels = [max(range(len(t)), key=lambda j: t[j].data) for t in targets]
+        return softmax_cross_entropy(outputs, labels)
+
+    with pytest.raises(CompileMismatchError):
+        fit(model, by_data, opt, (X, y), engine="compiled", progress=False)
 
 
 def test_compiled_fit_stops_before_a_diverging_step():
