@@ -57,7 +57,7 @@ def compile_training(model: Any, loss: Callable, parameters: list, X: np.ndarray
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"engine='compiled' could not trace the loss with a one-hot target ({error}). "
-            "Use a loss that accepts class probabilities (softmax_cross_entropy, mse, "
+            "Use a loss that accepts one-hot targets (softmax_cross_entropy, hinge, mse, "
             "binary_cross_entropy), or engine='interpreted'.") from error
     other = np.flatnonzero(y != y[0])
     if len(other):

@@ -67,7 +67,7 @@ def fit(
             once and runs it on whole batches with NumPy (`autograd_scalar.compile`): the
             same maths, hundreds of times faster. The compiled engine gives the target to
             the loss as a one-hot vector (a single number for one output), so the loss must
-            accept that (softmax_cross_entropy, mse, binary_cross_entropy do).
+            accept that (softmax_cross_entropy, hinge, mse, binary_cross_entropy do).
 
     Returns:
         ``{"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"}``, one entry
