@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from autograd_scalar import CompiledProgram, compile, no_grad
+from autograd_scalar import CompiledProgram, CompileError, compile, no_grad
 
 from .data import iterate_minibatches
 from .training import TrainingDiverged, _classes, _lr_hint
@@ -54,6 +54,8 @@ def compile_training(model: Any, loss: Callable, parameters: list, X: np.ndarray
 
     try:
         program = compile(one_sample, (X[0], T[0]), parameters=parameters)
+    except CompileError:  # (its message already says what cannot be compiled)
+        raise
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"engine='compiled' could not trace the loss with a one-hot target ({error}). "
