@@ -240,14 +240,10 @@ class _Elementwise(_Group):
         upstream = G[self.out]
         for operand, d in zip(self.operands, local):
             if operand.needs_grad:
-                operand.scatter(_chain(upstream, _as_float_or_array(d)), G, grad)
+                operand.scatter(_chain(upstream, d), G, grad)
 
     def describe(self) -> str:
         return f"{self.size:>6} x {self.op}"
-
-
-def _as_float_or_array(d: Any) -> Any:
-    return d if type(d) is float or isinstance(d, np.ndarray) else float(d)
 
 
 class _Reduction(_Group):
@@ -284,13 +280,13 @@ class _Reduction(_Group):
 
     def backward(self, G: np.ndarray, grad: np.ndarray, local: Any) -> None:
         upstream = G[self.out][:, None, :]
+        batch = G.shape[1]
         for operand, d in zip(self.operands, local):
             if not operand.needs_grad:
                 continue
             if type(d) is not float:
                 d = d[:, : self.n]  # not the folded constants
             contribution = _chain(upstream, d)
-            batch = G.shape[1]
             contribution = np.broadcast_to(contribution, (self.size, self.n, batch))
             operand.scatter(contribution.reshape(self.size * self.n, batch), G, grad)
 
@@ -422,11 +418,10 @@ class _Plan:
         starts = self.argument_starts
         self.groups = [_lower(nodes, ref, needs_grad, starts, n_params, is_parameter)
                        for nodes in groups]
+        for nodes, group in zip(groups, self.groups):  # the rows given to its nodes above
+            first = ref[id(nodes[0])] - graph.n_inputs
+            group.out = slice(first, first + len(nodes))
         self.levels = [levels[id(nodes[0])] for nodes in groups]
-        row = len(constants)
-        for group in self.groups:
-            group.out = slice(row, row + group.size)
-            row += group.size
         self.outputs = _Operand([ref[id(v)] for v in outputs], needs_grad, starts)
         self.loss = None if loss is None else _Operand([ref[id(loss)]], needs_grad, starts)
         self.n_nodes = len(graph.order)
@@ -621,7 +616,6 @@ class CompiledProgram:
                  parameters: list[Value] | None) -> None:
         self.fn = fn
         self.sample_shapes = [a.shape for a in example_inputs]
-        self.n_inputs = sum(a.size for a in example_inputs)
         outputs, loss, graph, self.parameters = _trace(fn, example_inputs, parameters)
         self.n_outputs, self.has_loss = len(outputs), loss is not None
         self._plan = _Plan(graph, outputs, loss, len(self.parameters),

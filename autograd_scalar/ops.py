@@ -218,17 +218,13 @@ class _ArrayMath:
     @staticmethod
     def require(ok: np.ndarray, error: Callable[..., Exception], *inputs: np.ndarray) -> None:
         if not np.all(ok):
-            first = np.unravel_index(np.argmin(np.broadcast_to(ok, np.shape(ok))), np.shape(ok))
-            values = [float(np.broadcast_to(x, np.shape(ok))[first]) for x in inputs]
+            ok = np.asarray(ok)
+            first = np.unravel_index(np.argmin(ok), ok.shape)  # the first False
+            values = [float(np.broadcast_to(x, ok.shape)[first]) for x in inputs]
             raise _in_sample(error(*values), first)
 
-    @staticmethod
-    def log(a: np.ndarray) -> np.ndarray:
-        return np.log(a)
-
-    @staticmethod
-    def raw_exp(a: np.ndarray) -> np.ndarray:
-        return np.exp(a)
+    log = staticmethod(np.log)
+    raw_exp = staticmethod(np.exp)  # for arguments known to be <= 0 (no overflow)
 
     @staticmethod
     def exp(a: np.ndarray) -> np.ndarray:
