@@ -18,7 +18,8 @@ receives the sum of the gradients from each use, as the multivariable chain rule
 
 The maths of each operation (its result and its local derivatives) lives in ops.py, the
 table of derivatives, written once for numbers and for NumPy arrays: this file applies it to
-one node at a time, and compiler.py applies the same rules to a whole batch.
+one node at a time, and the compiler (`compiler/`, its own wing) applies the same rules to a
+whole batch.
 
 Why store local derivatives as numbers instead of a closure per node (as micrograd does)?
 The numbers are known the moment the forward value is computed, a tuple of floats costs a
@@ -298,6 +299,11 @@ class Value:
     def backward_step(self) -> None:
         """Apply this node's chain-rule step: parent.grad += d(self)/d(parent) * self.grad."""
         g = self.grad
+        # A zero gradient has nothing to pass back, so skip it: this saves the time of half
+        # the hidden units behind a ReLU, and it keeps an infinite local derivative (sqrt at
+        # 0) behind a dead unit from sending 0 * inf = NaN to its parent.
+        if g == 0.0:
+            return
         for parent, local in zip(self.parents, self.local_grads):
             parent.grad += local * g
 
@@ -326,12 +332,7 @@ class Value:
         self.grad += seed
         check = _Switches.anomaly
         for node in reversed(order):
-            g = node.grad
-            if g == 0.0:  # nothing to pass back (half the hidden units behind a ReLU)
-                yield node
-                continue
-            for parent, local in zip(node.parents, node.local_grads):
-                parent.grad += local * g
+            node.backward_step()
             if check:
                 _check_finite(node)
             yield node
@@ -354,15 +355,22 @@ def _apply2(op: ops.Op, a: Value, b: Value) -> Value:
     return Value(out, parents=(a, b), op=op, local_grads=local_grads)
 
 
-def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
-    """Every Value `root` depends on, each listed after all of its parents.
+def topological_order(*roots: Value, include_leaves: bool = True) -> list[Value]:
+    """Every Value the roots depend on (and the roots), each listed after all of its parents.
 
     Iterative depth-first search (no recursion, so graphs of any depth work). The order is
-    deterministic: parents are visited in the order they are stored.
+    deterministic: the roots are explored in the order given, and parents in the order they
+    are stored. Several roots (a function's outputs and its loss) share one pass, and a
+    node below more than one of them is listed once. With include_leaves=False, leaves are
+    left out (except a root that is itself a leaf).
     """
+    for root in roots:
+        if not isinstance(root, Value):
+            raise TypeError(f"topological_order takes Values, got {type(root).__name__}: "
+                            f"{root!r:.80}. Pass include_leaves by keyword.")
     order: list[Value] = []
     visited: set[Value] = set()  # Value hashes by identity: two nodes with equal data differ
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    stack: list[tuple[Value, bool]] = [(root, False) for root in reversed(roots)]
     while stack:
         node, parents_done = stack.pop()
         if parents_done:

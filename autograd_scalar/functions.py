@@ -40,7 +40,7 @@ def _split(items: list) -> tuple[list[Value], list[float]]:
     return values, numbers
 
 
-def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 (the name users expect)
+def sum(values: Iterable[Value | float]) -> Value:  # (shadows builtins.sum, as users expect)
     """s = x_1 + x_2 + ... + x_n, one node;  ds/dx_i = 1.
 
     The total is correctly rounded (math.fsum), whatever the order of the terms.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .engine import Value, _to_float, no_grad
 
@@ -65,7 +66,7 @@ class GradcheckReport:
         return "\n".join(lines)
 
     # Jupyter shows the table as text rather than a dataclass repr.
-    def _repr_pretty_(self, printer, cycle) -> None:  # noqa: ANN001
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
 
 

@@ -7,7 +7,8 @@ computes the result and the local derivatives d(out)/d(input), one per input. Th
 * `SCALAR` works on Python floats. The engine (`Value`) calls the rules with it, one node
   at a time; this is the interpreter.
 * `ARRAY` works on NumPy arrays holding one number per sample of a batch. The compiler
-  (`autograd_scalar.compile`) calls the *same* rules with it, on a whole batch at once.
+  (`autograd_scalar.compile`) calls the *same* rules with it, on a whole batch at once. It
+  lives in the compiler's wing (`compiler/array_math.py`): this file needs no NumPy.
 
 Because both use this one definition, the interpreter and the compiled program cannot
 drift apart: a fix to a derivative here fixes both.
@@ -50,9 +51,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-__all__ = ["Op", "SCALAR", "ARRAY", "OPS"]
+__all__ = ["Op", "SCALAR", "OPS"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -131,18 +130,18 @@ class _ScalarMath:
         try:
             return math.exp(a)
         except OverflowError:
-            raise _exp_overflow(a) from None
+            raise exp_overflow_error(a) from None
 
     @staticmethod
     def power(a: float, b: float) -> float:
         try:
             out = a**b
         except ZeroDivisionError:
-            raise _zero_to_negative_power(a, b) from None
+            raise zero_to_negative_power_error(a, b) from None
         except OverflowError:
-            raise _power_overflow(a, b) from None
+            raise power_overflow_error(a, b) from None
         if isinstance(out, complex):
-            raise _negative_to_fractional_power(a, b)
+            raise negative_to_fractional_power_error(a, b)
         return out
 
     @staticmethod
@@ -196,103 +195,11 @@ class _ScalarMath:
 _sumprod = getattr(math, "sumprod", lambda a, b: builtins.sum(map(operator.mul, a, b)))
 
 
-class _ArrayMath:
-    """Arithmetic on NumPy arrays (one column per sample), for the compiled program.
-
-    Unary and binary inputs have shape (nodes, batch); the inputs of n-ary ops (sum, dot,
-    logsumexp) have shape (nodes, n, batch) and are reduced over axis 1. Domain errors name
-    the first offending sample, like the interpreter would have.
-    """
-
-    sqrt = staticmethod(np.sqrt)
-    tanh = staticmethod(np.tanh)
-    maximum = staticmethod(np.maximum)
-    minimum = staticmethod(np.minimum)
-
-    @staticmethod
-    def where(condition: np.ndarray, if_true: Any, if_false: Any) -> Any:
-        if isinstance(if_true, tuple):  # a choice between tuples of local gradients
-            return tuple(np.where(condition, t, f) for t, f in zip(if_true, if_false))
-        return np.where(condition, if_true, if_false)
-
-    @staticmethod
-    def require(ok: np.ndarray, error: Callable[..., Exception], *inputs: np.ndarray) -> None:
-        if not np.all(ok):
-            ok = np.asarray(ok)
-            first = np.unravel_index(np.argmin(ok), ok.shape)  # the first False
-            values = [float(np.broadcast_to(x, ok.shape)[first]) for x in inputs]
-            raise _in_sample(error(*values), first)
-
-    log = staticmethod(np.log)
-    raw_exp = staticmethod(np.exp)  # for arguments known to be <= 0 (no overflow)
-
-    @staticmethod
-    def exp(a: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            out = np.exp(a)
-        overflowed = np.isinf(out) & np.isfinite(a)
-        _ArrayMath.require(~overflowed, _exp_overflow, a)
-        return out
-
-    @staticmethod
-    def power(a: np.ndarray, b: Any) -> np.ndarray:
-        _ArrayMath.require(~((a == 0.0) & (b < 0.0)), _zero_to_negative_power, a, b)
-        fractional = np.not_equal(np.floor(b), b) & np.isfinite(b)
-        _ArrayMath.require(~((a < 0.0) & fractional), _negative_to_fractional_power, a, b)
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            out = np.power(a, b)
-        overflowed = np.isinf(out) & np.isfinite(a) & np.isfinite(b)
-        _ArrayMath.require(~overflowed, _power_overflow, a, b)
-        return out
-
-    @staticmethod
-    def sign(a: np.ndarray) -> np.ndarray:
-        return np.sign(a)
-
-    is_not = staticmethod(np.logical_not)
-
-    @staticmethod
-    def power_slope(a: np.ndarray, b: Any) -> np.ndarray:
-        with np.errstate(over="ignore", invalid="ignore"):
-            return b * np.power(a, b - 1.0)
-
-    @staticmethod
-    def total(xs: np.ndarray) -> np.ndarray:
-        return xs.sum(axis=1)
-
-    @staticmethod
-    def sumprod(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        return np.einsum("gkb,gkb->gb", xs, ys)
-
-    @staticmethod
-    def largest(xs: np.ndarray) -> np.ndarray:
-        return xs.max(axis=1)
-
-    @staticmethod
-    def exp_each(xs: np.ndarray, shift: np.ndarray) -> np.ndarray:
-        return np.exp(xs - shift[:, None, :])
-
-    @staticmethod
-    def divide_each(xs: np.ndarray, by: np.ndarray) -> np.ndarray:
-        return xs / by[:, None, :]
-
-    @staticmethod
-    def ones(xs: np.ndarray) -> float:
-        return 1.0  # broadcasts
-
-
 SCALAR = _ScalarMath()
-ARRAY = _ArrayMath()
-
-
-def _in_sample(error: Exception, index: tuple) -> Exception:
-    """Add "(sample k of the batch)" to an error raised by the compiled program."""
-    sample = index[-1] if index else 0
-    return type(error)(f"{error} (sample {sample} of the batch)")
 
 
 # The errors, named after the op and the offending numbers.
-def _exp_overflow(a: float) -> OverflowError:
+def exp_overflow_error(a: float) -> OverflowError:
     return OverflowError(
         f"exp overflows for {a!r}: the result is larger than the largest float "
         "(about 1.8e308, reached at 709.78). Scale your inputs down, or use "
@@ -300,16 +207,16 @@ def _exp_overflow(a: float) -> OverflowError:
     )
 
 
-def _zero_to_negative_power(a: float, b: float) -> ValueError:
+def zero_to_negative_power_error(a: float, b: float) -> ValueError:
     return _domain_error("**", f"{a!r} ** {b!r}", "0 to a negative power divides by zero.")
 
 
-def _negative_to_fractional_power(a: float, b: float) -> ValueError:
+def negative_to_fractional_power_error(a: float, b: float) -> ValueError:
     return _domain_error("**", f"{a!r} ** {b!r}", "a negative number to a fractional power "
                          "is not real.")
 
 
-def _power_overflow(a: float, b: float) -> OverflowError:
+def power_overflow_error(a: float, b: float) -> OverflowError:
     return OverflowError(
         f"** overflows for {a!r} ** {b!r}: the result is larger than the largest float."
     )

@@ -279,8 +279,10 @@ def test_a_layer_becomes_one_matrix_product():
     assert "one matrix product (3 x 5)" in plan
     assert "relu" in plan
     # 12*5 + 5*3 dot parents, 5 + 3 bias additions: 8 + 8 + 5 nodes, in a handful of groups
-    groups = list(ag.compiler._iter_groups(program))
-    assert len(groups) == 5  # dot, +, relu, dot, +
+    groups = program.groups
+    assert [g.op for g in groups] == ["dot", "+", "relu", "dot", "+"]
+    assert [g.size for g in groups] == [5, 5, 5, 3, 3]
+    assert [g.level for g in groups] == sorted(g.level for g in groups)
     assert program.n_outputs == 3 and not program.has_loss
 
 
@@ -448,7 +450,7 @@ def test_the_random_recipes_can_reach_every_op_of_the_engine():
     steps += [("nary", name, [0, 1], [0.25, 3.0], 2) for name in NARY]
     layer_weights = [[[Value(0.1)] * 4] * 3]
     outputs = run_recipe((1, 1, steps), [Value(0.3)], [Value(-0.7)], layer_weights)
-    seen = {str(node.op) for node in ag.compiler._topological_order(outputs)}
+    seen = {str(node.op) for node in ag.topological_order(*outputs)}
     from autograd_scalar import ops
 
     assert {str(op) for op in ops.OPS} <= seen
@@ -467,3 +469,23 @@ def test_copies_of_a_graph_keep_their_ops():
     model = copy.deepcopy(MLP(3, [2], seed=0))
     program = compile(lambda v: model(v), np.ones(3), parameters=model.parameters())
     assert program(np.ones((2, 3))).outputs.shape == (2, 2)
+
+
+def test_the_textbook_does_not_import_the_compiler():
+    """The engine's files (the textbook) import nothing from the compiler's wing, except
+    the `compile` re-export in the package's __init__; ops.py needs no NumPy."""
+    import ast
+    from pathlib import Path
+
+    package = Path(ag.__file__).parent
+    for path in package.glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                imported.add("." * node.level + (node.module or ""))
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+        compiler_imports = {name for name in imported if "compiler" in name}
+        assert compiler_imports == ({".compiler"} if path.name == "__init__.py" else set()), path
+        if path.name == "ops.py":
+            assert "numpy" not in imported

@@ -123,6 +123,38 @@ def test_a_node_with_zero_gradient_is_skipped_but_the_result_is_right():
     assert x.grad == 2.0
 
 
+def test_topological_order_of_several_roots_lists_shared_nodes_once():
+    """Several roots share one pass: roots in the order given, each node after its parents,
+    a node below two roots listed once, and the same order as the roots' own orders merged."""
+    x, y = Value(0.5, "x"), Value(-2.0, "y")
+    shared = x * y
+    first, second = shared.tanh(), shared + y
+    order = ag.topological_order(first, second)
+    assert len(order) == len({id(node) for node in order}) == 5  # x, y, shared, 2 roots
+    position = {id(node): i for i, node in enumerate(order)}
+    for node in order:
+        for parent in node.parents:
+            assert position[id(parent)] < position[id(node)]
+    assert order[: len(ag.topological_order(first))] == ag.topological_order(first)
+    assert order[-1] is second
+    inner = ag.topological_order(first, second, include_leaves=False)
+    assert inner == [shared, first, second]
+    assert ag.topological_order() == []
+
+
+def test_topological_order_names_a_root_that_is_not_a_value():
+    with pytest.raises(TypeError, match="include_leaves by keyword"):
+        ag.topological_order(Value(1.0), False)
+
+
+def test_backward_step_skips_a_zero_gradient_instead_of_making_nan():
+    """A dead ReLU in front of sqrt at 0 (local derivative inf) must pass 0, not 0 * inf."""
+    x = Value(0.0)
+    out = x.sqrt() * Value(2.0).relu() * 0.0
+    out.backward()
+    assert x.grad == 0.0
+
+
 def test_backward_steps_is_reverse_topological_and_matches_backward():
     x, y = Value(0.5, "x"), Value(-2.0, "y")
     s = x * y

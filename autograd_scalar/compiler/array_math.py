@@ -1,0 +1,112 @@
+"""The compiler's arithmetic: the rules of `ops` applied to NumPy arrays, a whole batch at once.
+
+`ops` writes each rule once, ``rule(m, *inputs)``, for an arithmetic ``m``. The interpreter
+passes `ops.SCALAR` (Python floats, one node at a time); the compiled program passes `ARRAY`
+(defined here), whose functions take arrays holding one number per sample. So the two
+engines compute every derivative with the same lines of code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+
+__all__ = ["ARRAY", "ArrayMath"]
+
+
+class ArrayMath:
+    """Arithmetic on NumPy arrays (one column per sample), for the compiled program.
+
+    Unary and binary inputs have shape (nodes, batch); the inputs of n-ary ops (sum, dot,
+    logsumexp) have shape (nodes, n, batch) and are reduced over axis 1. Domain errors name
+    the first offending sample, like the interpreter would have.
+    """
+
+    sqrt = staticmethod(np.sqrt)
+    tanh = staticmethod(np.tanh)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+
+    @staticmethod
+    def where(condition: np.ndarray, if_true: Any, if_false: Any) -> Any:
+        if isinstance(if_true, tuple):  # a choice between tuples of local gradients
+            return tuple(np.where(condition, t, f) for t, f in zip(if_true, if_false))
+        return np.where(condition, if_true, if_false)
+
+    @staticmethod
+    def require(ok: np.ndarray, error: Callable[..., Exception], *inputs: np.ndarray) -> None:
+        if not np.all(ok):
+            ok = np.asarray(ok)
+            first = np.unravel_index(np.argmin(ok), ok.shape)  # the first False
+            values = [float(np.broadcast_to(x, ok.shape)[first]) for x in inputs]
+            raise in_sample(error(*values), first)
+
+    log = staticmethod(np.log)
+    raw_exp = staticmethod(np.exp)  # for arguments known to be <= 0 (no overflow)
+
+    @staticmethod
+    def exp(a: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            out = np.exp(a)
+        overflowed = np.isinf(out) & np.isfinite(a)
+        ArrayMath.require(~overflowed, ops.exp_overflow_error, a)
+        return out
+
+    @staticmethod
+    def power(a: np.ndarray, b: Any) -> np.ndarray:
+        ArrayMath.require(~((a == 0.0) & (b < 0.0)), ops.zero_to_negative_power_error, a, b)
+        fractional = np.not_equal(np.floor(b), b) & np.isfinite(b)
+        ArrayMath.require(~((a < 0.0) & fractional), ops.negative_to_fractional_power_error, a, b)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            out = np.power(a, b)
+        overflowed = np.isinf(out) & np.isfinite(a) & np.isfinite(b)
+        ArrayMath.require(~overflowed, ops.power_overflow_error, a, b)
+        return out
+
+    @staticmethod
+    def sign(a: np.ndarray) -> np.ndarray:
+        return np.sign(a)
+
+    is_not = staticmethod(np.logical_not)
+
+    @staticmethod
+    def power_slope(a: np.ndarray, b: Any) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return b * np.power(a, b - 1.0)
+
+    @staticmethod
+    def total(xs: np.ndarray) -> np.ndarray:
+        return xs.sum(axis=1)
+
+    @staticmethod
+    def sumprod(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        return np.einsum("gkb,gkb->gb", xs, ys)
+
+    @staticmethod
+    def largest(xs: np.ndarray) -> np.ndarray:
+        return xs.max(axis=1)
+
+    @staticmethod
+    def exp_each(xs: np.ndarray, shift: np.ndarray) -> np.ndarray:
+        return np.exp(xs - shift[:, None, :])
+
+    @staticmethod
+    def divide_each(xs: np.ndarray, by: np.ndarray) -> np.ndarray:
+        return xs / by[:, None, :]
+
+    @staticmethod
+    def ones(xs: np.ndarray) -> float:
+        return 1.0  # broadcasts
+
+
+def in_sample(error: Exception, index: tuple) -> Exception:
+    """Add "(sample k of the batch)" to an error raised by the compiled program."""
+    sample = index[-1] if index else 0
+    return type(error)(f"{error} (sample {sample} of the batch)")
+
+
+ARRAY = ArrayMath()

@@ -1,0 +1,196 @@
+"""The runtime groups: one NumPy call computes many nodes of the graph for a whole batch.
+
+A group holds nodes of one level with the same op. Its `forward` applies the op's rule from
+`ops` (with the array arithmetic `ARRAY`) to all of them and all samples at once, and writes
+rows out.start..out.stop of the value table V; its `backward` passes ``upstream * local
+derivative`` back to the rows and parameters it read (the chain rule for the whole group).
+
+* `Elementwise`: unary and binary ops, out = rule(a, b).
+* `Reduction`: sum, logsumexp and dot of the same number n of inputs, reduced over n.
+* `MatrixProduct`: a layer's neurons, dot nodes of parameters with a shared input vector:
+  W @ X.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+from .array_math import ARRAY
+from .operands import Operand, Tables
+
+__all__ = ["Group", "Elementwise", "Reduction", "MatrixProduct", "chain"]
+
+
+def chain(upstream: np.ndarray, local: Any) -> np.ndarray:
+    """upstream * local, and 0 wherever upstream is 0.
+
+    The interpreter skips nodes whose gradient is exactly 0, so an infinite local derivative
+    (sqrt at 0) behind a dead ReLU passes 0, not 0 * inf = NaN. We do the same.
+    """
+    if type(local) is float:
+        return upstream if local == 1.0 else upstream * local
+    with np.errstate(invalid="ignore"):
+        product = upstream * local
+    if not np.isfinite(product).all():
+        product = np.where(upstream == 0.0, 0.0, product)
+    return product
+
+
+class Group:
+    """Nodes of one level with the same op, computed together into rows out.start..out.stop."""
+
+    op: ops.Op
+    size: int
+    out: slice
+    operands: list[Operand]
+    needs_grad: bool
+
+    def forward(self, tables: Tables) -> Any:
+        raise NotImplementedError
+
+    def backward(self, G: np.ndarray, grad: np.ndarray, saved: Any) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+class Elementwise(Group):
+    """Unary and binary ops: out = rule(a, b) for every node and sample."""
+
+    def __init__(self, op: ops.Op, size: int, operands: list[Operand]) -> None:
+        self.op, self.size, self.operands = op, size, operands
+        self.needs_grad = any(o.needs_grad for o in operands)
+
+    def forward(self, tables: Tables) -> Any:
+        out, local = self.op.rule(ARRAY, *(o.gather(tables) for o in self.operands))
+        tables.V[self.out] = out
+        return local
+
+    def backward(self, G: np.ndarray, grad: np.ndarray, local: Any) -> None:
+        upstream = G[self.out]
+        for operand, d in zip(self.operands, local):
+            if operand.needs_grad:
+                operand.scatter(chain(upstream, d), G, grad)
+
+    def describe(self) -> str:
+        return f"{self.size:>6} x {self.op}"
+
+
+class Reduction(Group):
+    """n-ary ops (sum, logsumexp, dot) of nodes with the same number n of inputs.
+
+    The inputs are gathered as a (nodes, n, batch) array and the rule reduces over n.
+    Numbers folded into the nodes (constants) are extra inputs that receive no gradient.
+    """
+
+    def __init__(self, op: ops.Op, size: int, operands: list[Operand], n: int,
+                 constants: np.ndarray | None) -> None:
+        self.op, self.size, self.operands, self.n = op, size, operands, n
+        self.constants = constants  # (size, c) numbers appended to the inputs, or None
+        self.needs_grad = any(o.needs_grad for o in operands)
+
+    def _inputs(self, tables: Tables) -> list[np.ndarray]:
+        inputs = [o.gather(tables).reshape(self.size, self.n, -1) for o in self.operands]
+        if self.constants is not None and self.op.kind != "dot_constant":  # more inputs
+            batch = tables.V.shape[1]
+            inputs[0] = np.broadcast_to(inputs[0], (self.size, self.n, batch))
+            extra = np.broadcast_to(self.constants[:, :, None], (*self.constants.shape, batch))
+            inputs[0] = np.concatenate((inputs[0], extra), axis=1)
+        return inputs
+
+    def forward(self, tables: Tables) -> Any:
+        inputs = self._inputs(tables)
+        if self.op.kind == "dot_constant":  # the other vector: the numbers
+            inputs.append(self.constants[:, :, None])
+        out, local = self.op.rule(ARRAY, *inputs)
+        tables.V[self.out] = out
+        if self.op.kind in ("sum", "logsumexp"):
+            local = (local,)
+        return local
+
+    def backward(self, G: np.ndarray, grad: np.ndarray, local: Any) -> None:
+        upstream = G[self.out][:, None, :]
+        batch = G.shape[1]
+        for operand, d in zip(self.operands, local):
+            if not operand.needs_grad:
+                continue
+            if type(d) is not float:
+                d = d[:, : self.n]  # not the folded constants
+            contribution = chain(upstream, d)
+            contribution = np.broadcast_to(contribution, (self.size, self.n, batch))
+            operand.scatter(contribution.reshape(self.size * self.n, batch), G, grad)
+
+    def describe(self) -> str:
+        folded = "" if self.constants is None or self.op.kind == "dot_constant" else \
+            f" (+{self.constants.shape[1]} numbers)"
+        return f"{self.size:>6} x {self.op} of {self.n} inputs{folded}"
+
+
+class MatrixProduct(Group):
+    """dot nodes that share one input vector x (a layer's neurons), with parameters w_j:
+    out_j = w_j . x for every j at once: W @ X with W the stacked weights (one row per
+    node) and X the shared vector for every sample (one column per sample).
+
+    Backward: dW = dOut @ X^T (summed over the batch by the product) and dX = W^T @ dOut.
+    """
+
+    def __init__(self, size: int, shared: Operand, weights: np.ndarray) -> None:
+        self.op, self.size, self.shared = ops.DOT, size, shared
+        self.operands = [shared]
+        self.weight_index = weights  # (size, n) parameter numbers
+        self.shape = weights.shape
+        self.weights_unique = len(np.unique(weights)) == weights.size
+        # (a view of shared weights would add their gradients wrongly: gather those instead)
+        self.strides = affine_strides(weights) if self.weights_unique else None
+        self.needs_grad = True
+
+    def _matrix(self, theta: np.ndarray) -> np.ndarray:
+        if self.strides is None:
+            return theta[self.weight_index]
+        # The weights sit in theta at regular steps (a model's parameters in order): a view
+        # of theta reads them without copying, and writes to it land in theta.
+        start, row_step, column_step = self.strides
+        item = theta.itemsize
+        return np.lib.stride_tricks.as_strided(
+            theta[start:], shape=self.shape, strides=(row_step * item, column_step * item),
+            writeable=theta.flags.writeable)
+
+    def forward(self, tables: Tables) -> Any:
+        out = tables.V[self.out]
+        X = np.broadcast_to(self.shared.gather(tables), (self.shape[1], out.shape[1]))
+        W = self._matrix(tables.theta)
+        np.matmul(W, X, out=out)
+        return X, W
+
+    def backward(self, G: np.ndarray, grad: np.ndarray, saved: Any) -> None:
+        X, W = saved
+        upstream = G[self.out]
+        dW = upstream @ X.T
+        if self.strides is not None:
+            self._matrix(grad)[...] += dW
+        elif self.weights_unique:
+            grad[self.weight_index] += dW
+        else:
+            np.add.at(grad, self.weight_index, dW)
+        if self.shared.needs_grad:
+            self.shared.scatter(W.T @ upstream, G, grad)
+
+    def describe(self) -> str:
+        rows, columns = self.shape
+        return f"{rows:>6} x dot of {columns} inputs -> one matrix product ({rows} x {columns}) @ X"
+
+
+def affine_strides(index: np.ndarray) -> tuple[int, int, int] | None:
+    """(start, row step, column step) if index[i, j] = start + i*row + j*column, else None."""
+    rows, columns = index.shape
+    start = int(index[0, 0])
+    row_step = int(index[1, 0] - start) if rows > 1 else 0
+    column_step = int(index[0, 1] - start) if columns > 1 else 0
+    if row_step < 0 or column_step < 0:
+        return None
+    expected = start + np.arange(rows)[:, None] * row_step + np.arange(columns) * column_step
+    return (start, row_step, column_step) if np.array_equal(index, expected) else None

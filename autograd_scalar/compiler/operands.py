@@ -1,0 +1,115 @@
+"""Where a group's inputs come from, and where their gradients go back to.
+
+Every node lives in one of three places. Inputs: a row of the batch the program was given
+(read in place, never copied: the batch is transposed to one column per sample, which is
+a view). Constants and results: a row of the value table V (one column per sample).
+Parameters: an entry of the parameter vector theta (the same for every sample). A node's
+reference is a number: 0 <= ref < n_inputs for an input, n_inputs + row for row of V, and
+~index (< 0) for parameter number index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Tables", "Operand", "as_slice"]
+
+
+class Tables:
+    """Everything a group reads during one run: the inputs, V, theta."""
+
+    def __init__(self, arguments: list[np.ndarray], V: np.ndarray, theta: np.ndarray) -> None:
+        self.arguments = arguments  # one (inputs of that argument, batch) view per argument
+        self.V, self.theta = V, theta
+        self._all_inputs: np.ndarray | None = None
+
+    def all_inputs(self) -> np.ndarray:
+        """All arguments' inputs stacked (n_inputs, batch): built only if a group needs it."""
+        if self._all_inputs is None:
+            self._all_inputs = np.concatenate(self.arguments, axis=0)
+        return self._all_inputs
+
+
+class Operand:
+    """One input of a group: for each node of the group, the input, row or parameter it
+    reads. `gather` reads them into an array (one row per node); `scatter` adds gradient
+    rows back to where they came from (summed over the batch for parameters).
+    """
+
+    def __init__(self, refs: Sequence[int], row_needs_grad: np.ndarray,
+                 argument_starts: list[int]) -> None:
+        refs = np.asarray(refs, dtype=np.int64)
+        n_inputs = argument_starts[-1]
+        self.size = len(refs)
+        is_input, is_param = (refs >= 0) & (refs < n_inputs), refs < 0
+        is_row = ~is_input & ~is_param
+        self.input_pos, self.inputs = np.flatnonzero(is_input), refs[is_input]
+        self.row_pos, self.rows = np.flatnonzero(is_row), refs[is_row] - n_inputs
+        self.param_pos, self.params = np.flatnonzero(is_param), ~refs[is_param]
+        self.source = ("inputs" if is_input.all() else "rows" if is_row.all()
+                       else "params" if is_param.all() else "mixed")
+        self.row_slice = as_slice(self.rows)
+        self.param_slice = as_slice(self.params)
+        self.argument, self.input_index = _within_one_argument(self.inputs, argument_starts)
+        # The gradient goes only to rows that lead to a parameter (not to inputs, constants).
+        wanted = row_needs_grad[self.rows]
+        self.grad_pos, self.grad_rows = self.row_pos[wanted], self.rows[wanted]
+        self.grad_slice = as_slice(self.grad_rows) if len(self.grad_rows) == self.size else None
+        self.grad_rows_unique = len(np.unique(self.grad_rows)) == len(self.grad_rows)
+        self.params_unique = len(np.unique(self.params)) == len(self.params)
+        self.needs_grad = len(self.grad_rows) > 0 or len(self.params) > 0
+
+    def gather(self, tables: Tables) -> np.ndarray:
+        """(size, batch) array of the inputs; (size, 1) if they are all parameters."""
+        if self.source == "rows":
+            return tables.V[self.row_slice if self.row_slice is not None else self.rows]
+        if self.source == "params":
+            index = self.param_slice if self.param_slice is not None else self.params
+            return tables.theta[index][:, None]
+        if self.source == "inputs" and self.argument is not None:
+            return tables.arguments[self.argument][self.input_index]
+        out = np.empty((self.size, tables.V.shape[1]))
+        if len(self.inputs):
+            out[self.input_pos] = tables.all_inputs()[self.inputs]
+        out[self.row_pos] = tables.V[self.rows]
+        out[self.param_pos] = tables.theta[self.params][:, None]
+        return out
+
+    def scatter(self, contribution: np.ndarray, G: np.ndarray, grad: np.ndarray) -> None:
+        """G[row] += contribution (per sample); grad[param] += its sum over the batch."""
+        if len(self.grad_rows):
+            if self.grad_slice is not None:
+                G[self.grad_slice] += contribution
+            elif self.grad_rows_unique:
+                G[self.grad_rows] += contribution[self.grad_pos]
+            else:  # the same row twice (e.g. x * x): add.at adds every occurrence
+                np.add.at(G, self.grad_rows, contribution[self.grad_pos])
+        if len(self.params):
+            per_param = contribution if self.source == "params" else contribution[self.param_pos]
+            per_param = per_param.sum(axis=1)
+            if self.params_unique:
+                grad[self.params] += per_param
+            else:
+                np.add.at(grad, self.params, per_param)
+
+
+def _within_one_argument(inputs: np.ndarray, starts: list[int]) -> tuple[int | None, Any]:
+    """(argument, index within it) if all the inputs belong to one argument, else (None, _)."""
+    if not len(inputs):
+        return None, None
+    argument = int(np.searchsorted(starts, inputs[0], side="right")) - 1
+    if not ((inputs >= starts[argument]) & (inputs < starts[argument + 1])).all():
+        return None, None
+    local = inputs - starts[argument]
+    local_slice = as_slice(local)
+    return argument, (local_slice if local_slice is not None else local)
+
+
+def as_slice(indices: np.ndarray) -> slice | None:
+    """slice(a, b) if the indices are a, a+1, ..., b-1 (reading a slice copies nothing)."""
+    if len(indices) and np.array_equal(indices, np.arange(indices[0], indices[0] + len(indices))):
+        return slice(int(indices[0]), int(indices[0]) + len(indices))
+    return None

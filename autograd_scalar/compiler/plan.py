@@ -1,0 +1,172 @@
+"""Planning: put a traced graph's nodes in levels and groups, give every node a place.
+
+A node's *level* is one more than its deepest parent's (leaves are level 0): every node of
+a level can be computed once the levels before it are. The inner nodes of one level with the
+same op form a *group*, one NumPy call (see `groups`); a level's dot nodes are split further
+by the input vector they share, so that each layer's neurons become one matrix product.
+Every node gets a reference (see `operands`): inputs and parameters where they are, and a
+row of the value table V for constants and results, each group's rows consecutive.
+
+`Plan.run` then runs the groups forward level by level and backward in reverse.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import ops
+from ..engine import Value
+from .errors import CompileError
+from .lower import lower, vectors
+from .operands import Operand, Tables
+from .trace import Graph
+
+__all__ = ["Plan", "CompiledResult"]
+
+
+@dataclass
+class CompiledResult:
+    """What one run of a compiled program gives.
+
+    Attributes:
+        outputs: (batch, number of outputs) array: the function's outputs for every sample
+            (no columns if the function returned only a loss).
+        losses: (batch,) array: the per-sample loss (None without a loss).
+        loss: the batch-mean loss, the number whose gradient was computed (None without one).
+    """
+
+    outputs: np.ndarray
+    losses: np.ndarray | None
+    loss: float | None
+
+
+class Plan:
+    """The compiled form of a graph: a reference for every node, and the groups to run."""
+
+    def __init__(self, graph: Graph, outputs: list[Value], loss: Value | None,
+                 n_params: int, argument_sizes: list[int]) -> None:
+        self.n_inputs = graph.n_inputs
+        self.n_params = n_params
+        self.argument_starts = [int(x) for x in np.cumsum([0, *argument_sizes])]
+        ref: dict[int, int] = {}  # id(node) -> reference (see Operand)
+        constants: list[float] = []
+        for node in graph.order:
+            key = id(node)
+            if node.parents:
+                continue
+            if key in graph.input_row:
+                ref[key] = graph.input_row[key]
+            elif key in graph.parameter_index:
+                ref[key] = ~graph.parameter_index[key]
+            else:  # a constant leaf: its number now, for every run
+                ref[key] = graph.n_inputs + len(constants)
+                constants.append(node.data)
+        self.constants = np.array(constants, dtype=float)
+
+        levels = levels_of(graph.order)
+
+        def is_parameter(v: Value) -> bool:
+            return id(v) in graph.parameter_index
+
+        groups = group_nodes(graph.order, levels, is_parameter)
+        # Rows of V for results, after the constants: each group's nodes get consecutive
+        # rows (so a group writes one slice), groups in the order they run.
+        row = len(constants)
+        for nodes in groups:
+            for node in nodes:
+                ref[id(node)] = graph.n_inputs + row
+                row += 1
+        self.n_rows = row
+        needs_grad = self._rows_needing_grad(graph.order, ref)
+        starts = self.argument_starts
+        self.groups = [lower(nodes, ref, needs_grad, starts, is_parameter)
+                       for nodes in groups]
+        for nodes, group in zip(groups, self.groups):  # the rows given to its nodes above
+            first = ref[id(nodes[0])] - graph.n_inputs
+            group.out = slice(first, first + len(nodes))
+        self.levels = [levels[id(nodes[0])] for nodes in groups]
+        self.outputs = Operand([ref[id(v)] for v in outputs], needs_grad, starts)
+        self.loss = None if loss is None else Operand([ref[id(loss)]], needs_grad, starts)
+        self.n_nodes = len(graph.order)
+        self.n_operations = sum(group.size for group in self.groups)
+
+    def _rows_needing_grad(self, order: list[Value], ref: dict[int, int]) -> np.ndarray:
+        """For every row of V: does a parameter lie below it (so gradient must flow to it)?"""
+        needs_grad = np.zeros(self.n_rows, dtype=bool)
+        first_row = self.n_inputs
+        for node in order:
+            if node.parents:
+                needs_grad[ref[id(node)] - first_row] = any(
+                    r < 0 or (r >= first_row and needs_grad[r - first_row])
+                    for r in (ref[id(p)] for p in node.parents))
+        return needs_grad
+
+    def run(self, arguments: list[np.ndarray], theta: np.ndarray, grad: np.ndarray | None,
+            ) -> CompiledResult:
+        """Forward for a batch (arguments: one (inputs, batch) array each); backward too if
+        grad is given (the batch-mean gradient is added to it)."""
+        # Overflow to inf and inf - inf = NaN pass silently, as with Python floats in the
+        # interpreter (exp and ** check for overflow themselves, and say so).
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._run(arguments, theta, grad)
+
+    def _run(self, arguments: list[np.ndarray], theta: np.ndarray, grad: np.ndarray | None,
+             ) -> CompiledResult:
+        batch = arguments[0].shape[1]
+        V = np.empty((self.n_rows, batch))
+        V[: len(self.constants)] = self.constants[:, None]
+        tables = Tables(arguments, V, theta)
+        saved = [group.forward(tables) for group in self.groups]
+        outputs = np.broadcast_to(self.outputs.gather(tables), (self.outputs.size, batch))
+        losses = loss = None
+        if self.loss is not None:
+            losses = np.broadcast_to(self.loss.gather(tables)[0], (batch,)).copy()
+            loss = float(np.mean(losses))
+        if grad is not None and self.loss is not None:
+            G = np.zeros_like(V)
+            self.loss.scatter(np.full((1, batch), 1.0 / batch), G, grad)  # d(mean)/d(loss_b)
+            for group, s in zip(reversed(self.groups), reversed(saved)):
+                if group.needs_grad:
+                    group.backward(G, grad, s)
+        return CompiledResult(outputs.T.copy(), losses, loss)
+
+
+def levels_of(order: list[Value]) -> dict[int, int]:
+    """Level 0 for leaves; 1 + the deepest parent's level for every other node."""
+    level: dict[int, int] = {}
+    for node in order:
+        parents = node.parents
+        level[id(node)] = 1 + max([level[id(p)] for p in parents]) if parents else 0
+    return level
+
+
+def group_key(node: Value) -> tuple:
+    op = node.op
+    if not isinstance(op, ops.Op):
+        raise CompileError(
+            f"cannot compile the node {node!r}: its op {str(op)!r} is not one of the engine's "
+            "operations, so there is no rule for it. Build it from the engine's ops "
+            f"({', '.join(map(str, ops.OPS))}) instead.")
+    n = len(node.parents)
+    return (op.kind, str(op), op.constants, n)
+
+
+def group_nodes(order: list[Value], levels: dict[int, int], is_parameter: Callable[[Value], bool],
+                 ) -> list[list[Value]]:
+    """The inner nodes grouped by level and op, in an order that can run: level by level.
+
+    A level's dot nodes are split further by the input vector they share, so that each
+    layer's neurons become one matrix product.
+    """
+    by_level: dict[int, dict[tuple, list[Value]]] = defaultdict(dict)
+    for node in order:
+        if node.parents:
+            key = group_key(node)
+            if node.op.kind == "dot":
+                key += vectors(node, is_parameter)[1]
+            by_level[levels[id(node)]].setdefault(key, []).append(node)
+    return [nodes for level in sorted(by_level) for nodes in by_level[level].values()]
