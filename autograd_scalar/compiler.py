@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .engine import Value, _Switches, topological_order
+from .engine import Value, is_grad_enabled, topological_order
 from .ops import ARRAY
 
 __all__ = ["compile", "CompiledProgram", "CompiledResult", "CompileError", "CompileMismatchError"]
@@ -789,7 +789,7 @@ class _Training:
 def _trace(fn: Callable, example_inputs: Sequence[np.ndarray],
            parameters: list[Value] | None) -> tuple:
     """Run fn on placeholders: its outputs, loss, graph and parameter list."""
-    if not _Switches.grad_enabled:
+    if not is_grad_enabled():
         raise CompileError("compile() records the graph, so it cannot run inside no_grad().")
     arguments, input_row = [], {}
     for number, sample in enumerate(example_inputs):

@@ -45,6 +45,7 @@ op             out                  d(out)/d(input)
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import operator
 from collections.abc import Callable
@@ -498,9 +499,8 @@ def power_constant(exponent: float, name: str) -> Op:
     """The op ``x ** c`` for a number c (one per exponent, shared by all its nodes)."""
     op = _power_ops.get((exponent, name))
     if op is None:
-        def rule(m: Any, a: Any) -> tuple:
-            return _power_constant_rule(m, a, exponent=exponent)
-
+        # A partial of a module-level function, not a local one, so that pickle can save it.
+        rule = functools.partial(_power_constant_rule, exponent=exponent)
         op = Op(name, rule, "unary", (exponent,))
         if len(_power_ops) < 1000:  # a cache, not a leak: programs rarely use many exponents
             _power_ops[exponent, name] = op
