@@ -9,7 +9,14 @@
 """
 
 from .compiler import CompiledProgram, CompileError, CompileMismatchError, compile
-from .engine import Value, detect_anomaly, is_grad_enabled, no_grad, topological_order
+from .engine import (
+    Value,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+)
 from .functions import dot, log_softmax, logsumexp, maximum, minimum, softmax, sum
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck
 from .transforms import grad, value_and_grad
@@ -19,6 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Value",
     "no_grad",
+    "enable_grad",
     "is_grad_enabled",
     "detect_anomaly",
     "topological_order",

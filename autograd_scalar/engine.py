@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import threading
 from collections.abc import Iterator
 
 from . import ops
@@ -40,6 +41,7 @@ from .ops import SCALAR
 __all__ = [
     "Value",
     "no_grad",
+    "enable_grad",
     "is_grad_enabled",
     "detect_anomaly",
     "topological_order",
@@ -47,55 +49,56 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------
-# Global switches: recording the graph (no_grad) and checking gradients (detect_anomaly)
+# Modes: recording the graph (no_grad) and checking gradients (detect_anomaly)
 # ---------------------------------------------------------------------------------------
 
-class _Switches:
-    """The engine's global switches; each context manager below flips one for a block."""
+class _Modes(threading.local):
+    """How many `no_grad` and `detect_anomaly` blocks are open, counted per thread.
 
-    grad_enabled = True  # record parents and local gradients (off inside no_grad)
-    anomaly = False  # check every gradient for NaN/inf during backward (detect_anomaly)
+    Per thread, as PyTorch's grad mode is: a thread evaluating under no_grad never turns
+    recording off for a thread that trains. A count rather than a saved on/off value, so
+    that blocks which do not close in the order they opened (two generators, each inside its
+    own `with no_grad():`, advanced in turn) still leave the mode exactly as it was: recording
+    is on again as soon as every block has closed.
+    """
+
+    no_grad_blocks = 0
+    anomaly_blocks = 0
+
+
+_modes = _Modes()
 
 
 def is_grad_enabled() -> bool:
-    """True unless we are inside a `no_grad()` block."""
-    return _Switches.grad_enabled
+    """True unless this thread is inside a `no_grad()` block."""
+    return _modes.no_grad_blocks == 0
 
 
-class _Switch(contextlib.ContextDecorator):
-    """Set one of the `_Switches` for the duration of a block or of a decorated call.
+class _Mode(contextlib.ContextDecorator):
+    """Open one of the `_Modes` for a block (``with``) or for a decorated call (``@``)."""
 
-    The same object is entered again by every call of a decorated function, possibly
-    recursively, so each exit restores what its own entry saw: a stack, not one saved value.
-    """
+    counter: str  # the name of the attribute of _Modes counting open blocks
 
-    switch: str  # the name of the attribute of _Switches
-    value: bool  # its value inside the block
-
-    def __init__(self) -> None:
-        self._saved: list[bool] = []
-
-    def __enter__(self) -> _Switch:
-        self._saved.append(getattr(_Switches, self.switch))
-        setattr(_Switches, self.switch, self.value)
+    def __enter__(self) -> _Mode:
+        setattr(_modes, self.counter, getattr(_modes, self.counter) + 1)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        setattr(_Switches, self.switch, self._saved.pop())
+        setattr(_modes, self.counter, getattr(_modes, self.counter) - 1)
 
 
-class no_grad(_Switch):
+class no_grad(_Mode):
     """Stop recording the graph: results of operations have no parents.
 
     Use it for evaluation, where no gradient is needed: it saves the memory of the graph.
     Works as a context manager (``with no_grad(): ...``) and as a decorator
-    (``@no_grad()``). Blocks may be nested.
+    (``@no_grad()``). Blocks may be nested; each thread has its own mode.
     """
 
-    switch, value = "grad_enabled", False
+    counter = "no_grad_blocks"
 
 
-class detect_anomaly(_Switch):
+class detect_anomaly(_Mode):
     """Make `backward()` stop at the first gradient that becomes NaN or infinite.
 
     The error names the node whose local step produced it (its op and label) and the parent
@@ -103,7 +106,33 @@ class detect_anomaly(_Switch):
     tiny, ``sqrt`` at 0, or a learning rate so large that values overflow).
     """
 
-    switch, value = "anomaly", True
+    counter = "anomaly_blocks"
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record the graph inside this block even within `no_grad` (as ``torch.enable_grad``).
+
+    `grad`, `value_and_grad` and `gradcheck` use it: they build and differentiate a graph
+    of their own, so they give the right gradient wherever they are called.
+    """
+    saved = _modes.no_grad_blocks
+    _modes.no_grad_blocks = 0
+    try:
+        yield
+    finally:
+        _modes.no_grad_blocks = saved
+
+
+class _Unrecorded(str):
+    """The op of a result computed inside `no_grad()`: it equals "" like a leaf's, but
+    `backward()` can tell the two apart and say why the gradients would all be zero."""
+
+    def __reduce__(self) -> str:  # pickling and copying keep the one marker
+        return "_UNRECORDED"
+
+
+_UNRECORDED = _Unrecorded("")
 
 
 # ---------------------------------------------------------------------------------------
@@ -113,8 +142,14 @@ class detect_anomaly(_Switch):
 
 def _to_float(x: object) -> float:
     """Convert a real number (int, float, bool, NumPy scalar) to float, or raise TypeError."""
-    if isinstance(x, numbers.Real):
-        return float(x)
+    if isinstance(x, numbers.Real) or _is_numpy_bool(x):
+        try:
+            return float(x)
+        except OverflowError:  # only an int can be too large for a float
+            raise OverflowError(
+                f"a Value holds a float, and this integer (about 10**{_digits(x) - 1}) is "
+                "larger than the largest float (about 1.8e308). Scale it down first."
+            ) from None
     if isinstance(x, numbers.Complex):
         raise TypeError(
             f"Value holds a real number, got the complex number {x!r}. "
@@ -130,6 +165,17 @@ def _to_float(x: object) -> float:
             else "Pass a number instead."
         )
     )
+
+
+def _is_numpy_bool(x: object) -> bool:
+    """NumPy's bool is not a numbers.Real (Python's bool is): accept it alike, as NumPy does,
+    without importing NumPy here."""
+    return type(x).__module__ == "numpy" and type(x).__name__ in ("bool", "bool_")
+
+
+def _digits(n: object) -> int:
+    """How many decimal digits a (huge) int has, without printing it."""
+    return int(abs(int(n)).bit_length() * 0.30103) + 1
 
 
 def _as_value(x: Value | float) -> Value:
@@ -181,13 +227,13 @@ class Value:
                 f"{type(label).__name__}: {label!r}. Did you mean Value({data!r}) alone?"
             )
         self.label = label
-        if _Switches.grad_enabled:
+        if _modes.no_grad_blocks == 0:
             self.parents = parents
             self.op = op
             self.local_grads = local_grads
         else:  # inside no_grad(): a result, but no history
             self.parents = ()
-            self.op = ""
+            self.op = _UNRECORDED if parents else ""
             self.local_grads = ()
 
     def __repr__(self) -> str:
@@ -325,12 +371,18 @@ class Value:
         animations use to show the backward pass as it really happens.
         """
         seed = _to_float(gradient)  # check it before any gradient is touched
+        if self.op is _UNRECORDED:
+            raise RuntimeError(
+                f"backward() on {self!r}, which was computed inside no_grad(): no graph was "
+                "recorded, so every gradient would silently be 0. Compute it outside the "
+                "no_grad() block (or inside `with enable_grad():`) to differentiate it."
+            )
         order = topological_order(self, include_leaves=False)
         for node in order:  # inner nodes start from zero; only leaves accumulate
             if node.parents:  # (the root itself may be a leaf: x.backward() on a leaf x)
                 node.grad = 0.0
         self.grad += seed
-        check = _Switches.anomaly
+        check = _modes.anomaly_blocks > 0
         for node in reversed(order):
             node.backward_step()
             if check:
@@ -341,6 +393,55 @@ class Value:
         """Set the gradient of this Value and of everything it was computed from to 0."""
         for node in topological_order(self):
             node.grad = 0.0
+
+    # -- copying and pickling, for graphs of any depth --------------------------------------
+    #
+    # The default copy and pickle follow `parents` recursively, one Python call per level, so
+    # a chain of a few hundred nodes hits the recursion limit. Both walk the graph in
+    # topological order instead, like backward() does.
+
+    def __deepcopy__(self, memo: dict) -> Value:
+        """A copy of this Value and of the graph below it (shared nodes stay shared)."""
+        for node in topological_order(self):
+            if id(node) not in memo:
+                memo[id(node)] = _node(node.data, node.grad, node.label, node.op,
+                                       node.local_grads,
+                                       tuple(memo[id(p)] for p in node.parents))
+        return memo[id(self)]
+
+    def __reduce__(self) -> tuple:
+        """Pickle as a flat table in topological order: leaves as themselves (a weight shared
+        with other pickled objects stays one object), inner nodes as rows naming their
+        parents by position in the table."""
+        if not self.parents:
+            return (_node, (self.data, self.grad, self.label, self.op, (), ()))
+        order = topological_order(self)
+        position = {id(node): i for i, node in enumerate(order)}
+        table = [node if not node.parents else
+                 (node.data, node.grad, node.label, node.op, node.local_grads,
+                  tuple(position[id(p)] for p in node.parents))
+                 for node in order]
+        return (_graph_from_table, (table,))
+
+
+def _node(data: float, grad: float, label: str, op: str, local_grads: tuple,
+          parents: tuple) -> Value:
+    """A Value with every attribute given (for copies and unpickling: no rule, no mode)."""
+    node = Value.__new__(Value)
+    node.data, node.grad, node.label = data, grad, label
+    node.parents, node.op, node.local_grads = parents, op, local_grads
+    return node
+
+
+def _graph_from_table(table: list) -> Value:
+    """Rebuild a pickled graph (see `Value.__reduce__`); returns its root, the last row."""
+    nodes: list[Value] = []
+    for row in table:
+        if not isinstance(row, Value):  # an inner node: its parents come before it
+            data, grad, label, op, local_grads, parents = row
+            row = _node(data, grad, label, op, local_grads, tuple(nodes[i] for i in parents))
+        nodes.append(row)
+    return nodes[-1]
 
 
 def _apply1(op: ops.Op, a: Value) -> Value:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import Value, _to_float, no_grad
+from .engine import Value, _to_float, enable_grad, no_grad
 
 __all__ = ["gradcheck", "GradcheckReport", "GradcheckError"]
 
@@ -103,7 +103,8 @@ def gradcheck(
     labels = [x.label if isinstance(x, Value) else "" for x in inputs]
 
     leaves = [Value(x, label) for x, label in zip(points, labels)]
-    out = f(*leaves)
+    with enable_grad():  # our own graph, recorded even when called inside no_grad()
+        out = f(*leaves)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck needs f to return one Value, got {type(out).__name__}.")
     out.backward()

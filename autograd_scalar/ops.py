@@ -46,6 +46,7 @@ op             out                  d(out)/d(input)
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import operator
 from collections.abc import Callable
@@ -111,8 +112,28 @@ class _ScalarMath:
     tanh = staticmethod(math.tanh)
     log = staticmethod(math.log)
     raw_exp = staticmethod(math.exp)  # for arguments known to be <= 0 (no overflow)
-    maximum = staticmethod(builtins.max)
-    minimum = staticmethod(builtins.min)
+    isinf = staticmethod(math.isinf)
+
+    @staticmethod
+    def maximum(a: float, b: float) -> float:
+        """max(a, b), NaN if either is NaN (as NumPy and PyTorch; the built-in max is not)."""
+        return a + b if a != a or b != b else builtins.max(a, b)
+
+    @staticmethod
+    def minimum(a: float, b: float) -> float:
+        return a + b if a != a or b != b else builtins.min(a, b)
+
+    @staticmethod
+    def no_overflow(out: float, op: str, inputs: tuple) -> float:
+        """`out`, unless finite inputs gave an infinite result: then OverflowError.
+
+        The one overflow rule of every op. An infinity (or NaN) that came in as an input
+        passes through as IEEE arithmetic says; one that an op creates from finite numbers is
+        an overflow, reported where it happens instead of turning into NaN gradients later.
+        """
+        if math.isinf(out) and all(map(_all_finite, inputs)):
+            raise overflow_error(op, inputs)
+        return out
 
     @staticmethod
     def where(condition: bool, if_true: Any, if_false: Any) -> Any:
@@ -175,19 +196,37 @@ class _ScalarMath:
 
     @staticmethod
     def largest(xs: list[float]) -> float:
-        return builtins.max(xs)
+        """The largest x, NaN if any x is NaN (the built-in max may skip a NaN)."""
+        top = builtins.max(xs)
+        return math.nan if any(x != x for x in xs) else top
 
     @staticmethod
-    def exp_each(xs: list[float], shift: float) -> list[float]:
-        return [math.exp(x - shift) for x in xs]
+    def exp_each(xs: list[float], shift: float) -> tuple[float, ...]:
+        """e**(x - shift) for each x; inf where that overflows (only when shift is not the
+        largest x, as in logsumexp of a list holding +inf)."""
+        return tuple(_exp_or_inf(x - shift) for x in xs)
 
     @staticmethod
-    def divide_each(xs: list[float], by: float) -> tuple[float, ...]:
+    def divide_each(xs: tuple[float, ...], by: float) -> tuple[float, ...]:
         return tuple(x / by for x in xs)
 
     @staticmethod
     def ones(xs: list[float]) -> tuple[float, ...]:
         return (1.0,) * len(xs)
+
+
+def _exp_or_inf(z: float) -> float:
+    try:
+        return math.exp(z)
+    except OverflowError:
+        return math.inf
+
+
+def _all_finite(x: Any) -> bool:
+    """True if the number x, or every number in the list x, is finite."""
+    if isinstance(x, (list, tuple)):
+        return all(map(math.isfinite, x))
+    return math.isfinite(x)
 
 
 # The hot loop of every neuron. math.sumprod (Python 3.12+) is faster and more accurate;
@@ -214,6 +253,20 @@ def zero_to_negative_power_error(a: float, b: float) -> ValueError:
 def negative_to_fractional_power_error(a: float, b: float) -> ValueError:
     return _domain_error("**", f"{a!r} ** {b!r}", "a negative number to a fractional power "
                          "is not real.")
+
+
+def overflow_error(op: str, inputs: tuple) -> OverflowError:
+    numbers = (f" for {', '.join(_short(x) for x in inputs)}" if inputs else "")
+    return OverflowError(
+        f"{op} overflows{numbers}: the inputs are finite but the result is larger than the "
+        "largest float (about 1.8e308). Look for inputs that are not normalised, weights that "
+        "grew (lower the learning rate), or compute in log space."
+    )
+
+
+def _short(x: Any) -> str:
+    """A number as repr, a list of numbers by its length (a neuron has thousands)."""
+    return f"{len(x)} numbers" if isinstance(x, (list, tuple)) else repr(x)
 
 
 def power_overflow_error(a: float, b: float) -> OverflowError:
@@ -253,20 +306,20 @@ FIRST, SECOND, HALF_HALF = (1.0, 0.0), (0.0, 1.0), (0.5, 0.5)
 
 
 def add_rule(m: Any, a: Any, b: Any) -> tuple:
-    return a + b, ONE_ONE
+    return m.no_overflow(a + b, "+", (a, b)), ONE_ONE
 
 
 def sub_rule(m: Any, a: Any, b: Any) -> tuple:
-    return a - b, ONE_MINUS_ONE
+    return m.no_overflow(a - b, "-", (a, b)), ONE_MINUS_ONE
 
 
 def mul_rule(m: Any, a: Any, b: Any) -> tuple:
-    return a * b, (b, a)
+    return m.no_overflow(a * b, "*", (a, b)), (b, a)
 
 
 def div_rule(m: Any, a: Any, b: Any) -> tuple:
     m.require(b != 0.0, _division_by_zero, a, b)
-    return a / b, (1.0 / b, -a / (b * b))
+    return m.no_overflow(a / b, "/", (a, b)), (1.0 / b, -a / (b * b))
 
 
 def neg_rule(m: Any, a: Any) -> tuple:
@@ -335,9 +388,12 @@ def sigmoid_rule(m: Any, a: Any) -> tuple:
 
 
 def relu_rule(m: Any, a: Any) -> tuple:
-    """d/da = 1 for a > 0, else 0 (also at a = 0, as in PyTorch)."""
-    positive = a > 0.0
-    return m.where(positive, a, 0.0), m.where(positive, ONE, ZERO)
+    """d/da = 1 for a > 0, else 0 (also at a = 0, as in PyTorch).
+
+    NaN passes through with derivative 1, as in PyTorch: a ReLU must not hide a NaN.
+    """
+    kept = m.is_not(a <= 0.0)  # a > 0, or NaN
+    return m.where(kept, a, 0.0), m.where(kept, ONE, ZERO)
 
 
 def abs_rule(m: Any, a: Any) -> tuple:
@@ -346,33 +402,45 @@ def abs_rule(m: Any, a: Any) -> tuple:
 
 
 def maximum_rule(m: Any, a: Any, b: Any) -> tuple:
-    """The gradient goes to the larger input; at a tie it is split 1/2 each (as PyTorch)."""
-    return m.maximum(a, b), m.where(a > b, FIRST, m.where(a < b, SECOND, HALF_HALF))
+    """The gradient goes to the larger input; at a tie it is split 1/2 each (as PyTorch).
+    A NaN input makes the result NaN, with derivative 1 for both (as PyTorch)."""
+    return m.maximum(a, b), m.where(a > b, FIRST, m.where(a < b, SECOND, _tie_or_nan(m, a, b)))
 
 
 def minimum_rule(m: Any, a: Any, b: Any) -> tuple:
-    return m.minimum(a, b), m.where(a < b, FIRST, m.where(a > b, SECOND, HALF_HALF))
+    return m.minimum(a, b), m.where(a < b, FIRST, m.where(a > b, SECOND, _tie_or_nan(m, a, b)))
+
+
+def _tie_or_nan(m: Any, a: Any, b: Any) -> Any:
+    """max/min where neither a > b nor a < b: a tie (1/2 each) or a NaN (1 each)."""
+    return m.where(a == b, HALF_HALF, ONE_ONE)
 
 
 def sum_rule(m: Any, xs: Any) -> tuple:
-    return m.total(xs), m.ones(xs)
+    return m.no_overflow(m.total(xs), "sum", (xs,)), m.ones(xs)
 
 
 def dot_rule(m: Any, xs: Any, ys: Any) -> tuple:
     """x . y; the local gradients are (y, x): d/dx_i = y_i, d/dy_i = x_i."""
-    return m.sumprod(xs, ys), (ys, xs)
+    return m.no_overflow(m.sumprod(xs, ys), "dot", (xs, ys)), (ys, xs)
 
 
 def logsumexp_rule(m: Any, xs: Any) -> tuple:
-    """L = M + ln(sum_j e**(x_j - M)) with M = max_j x_j; dL/dx_i = softmax(x)_i.
+    """L = M + ln(sum_j e**(x_j - M)) with M = max_j x_j; dL/dx_i = e**(x_i - L) = softmax_i.
 
     Every exponent is <= 0, so nothing overflows, and the largest term is exactly 1, so the
-    sum never underflows to 0.
+    sum never underflows to 0. Infinities follow PyTorch: if M is +-inf it is not subtracted
+    (inf - inf would be NaN), so L = M, and the derivative e**(x_i - L) is NaN where x_i = M.
     """
     top = m.largest(xs)
-    exps = m.exp_each(xs, top)
-    total = m.total(exps)
-    return top + m.log(total), m.divide_each(exps, total)
+    infinite = m.isinf(top)
+    shift = m.where(infinite, 0.0, top)
+    exps = m.exp_each(xs, shift)
+    total = m.where(infinite, 1.0, m.total(exps))  # (1: no log of, or division by, 0)
+    out = m.where(infinite, top, shift + m.log(total))
+    # e**(x_i - M) / total is the accurate form (1 - 6e-16 stays below 1); it is NaN-free
+    # only for a finite M, so an infinite M takes e**(x_i - L) as PyTorch does.
+    return out, m.where(infinite, m.exp_each(xs, out), m.divide_each(exps, total))
 
 
 ADD = Op("+", add_rule, "binary")
@@ -405,9 +473,8 @@ def power_constant(exponent: float, name: str) -> Op:
     """The op ``x ** c`` for a number c (one per exponent, shared by all its nodes)."""
     op = _power_ops.get((exponent, name))
     if op is None:
-        def rule(m: Any, a: Any) -> tuple:
-            return _power_constant_rule(m, a, exponent=exponent)
-
+        # A partial of a module-level function, not a local one, so that pickle can save it.
+        rule = functools.partial(_power_constant_rule, exponent=exponent)
         op = Op(name, rule, "unary", (exponent,))
         if len(_power_ops) < 1000:  # a cache, not a leak: programs rarely use many exponents
             _power_ops[exponent, name] = op

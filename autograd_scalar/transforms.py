@@ -2,7 +2,9 @@
 
 `grad(f)` is a new function that returns df/dx instead of f(x). Arguments may be numbers,
 Values, or (nested) lists and tuples of them; the gradient has the same shape. Each call
-builds the graph on fresh leaves, so the Values you pass in are never modified.
+builds the graph on fresh leaves, so the Values you pass in are never modified, and records
+it even inside `no_grad()` (as `torch.enable_grad` would), so the gradient is right wherever
+it is called.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value
+from .engine import Value, enable_grad
 
 __all__ = ["grad", "value_and_grad"]
 
@@ -42,7 +44,8 @@ def value_and_grad(
         leaves = {}
         for i in positions:
             leaves[i] = args[i] = _fresh_leaves(args[i])
-        out = f(*args)
+        with enable_grad():  # our own graph, recorded even inside no_grad()
+            out = f(*args)
         if isinstance(out, Value):
             out.backward()
             value = out.data

@@ -85,7 +85,12 @@ def fit_compiled(model: Any, loss: Callable, optimizer: Any, train: tuple, val: 
                        desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch")
             total_loss = correct = 0.0
             for step, (xb, ib) in enumerate(bar, start=1):
-                result = session.step(xb, T[ib])
+                try:
+                    result = session.step(xb, T[ib])
+                except OverflowError as error:  # an op overflowed: the weights blew up
+                    bar.close()
+                    raise TrainingDiverged(f"{error} (epoch {epoch}/{epochs}, batch {step}). "
+                                           f"{_lr_hint(optimizer)}") from error
                 if not math.isfinite(result.loss):
                     bar.close()
                     raise TrainingDiverged(

@@ -129,8 +129,13 @@ def _train_one_epoch(
                disable=not progress, leave=False, unit="batch")
     for step, (xb, yb) in enumerate(bar, start=1):
         optimizer.zero_grad()
-        outputs = [model(x) for x in xb]
-        batch_loss = loss(outputs, yb.tolist())
+        try:
+            outputs = [model(x) for x in xb]
+            batch_loss = loss(outputs, yb.tolist())
+        except OverflowError as error:  # an op overflowed: the weights have blown up
+            bar.close()
+            raise TrainingDiverged(f"{error} ({description}, batch {step}). "
+                                   f"{_lr_hint(optimizer)}") from error
         if not math.isfinite(batch_loss.data):
             bar.close()
             raise TrainingDiverged(

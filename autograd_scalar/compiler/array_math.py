@@ -28,8 +28,27 @@ class ArrayMath:
 
     sqrt = staticmethod(np.sqrt)
     tanh = staticmethod(np.tanh)
-    maximum = staticmethod(np.maximum)
+    maximum = staticmethod(np.maximum)  # NaN propagates, as in the interpreter
     minimum = staticmethod(np.minimum)
+    isinf = staticmethod(np.isinf)
+
+    @staticmethod
+    def no_overflow(out: Any, op: str, inputs: tuple) -> Any:
+        """The interpreter's overflow rule (`ops._ScalarMath.no_overflow`), for every sample:
+        finite inputs with an infinite result raise OverflowError naming the op and sample."""
+        infinite = np.isinf(out)
+        if not infinite.any():  # the usual case: one check for the whole group
+            return out
+        overflowed = infinite
+        for x in inputs:
+            finite = np.isfinite(x)
+            if finite.ndim > np.ndim(out):  # the inputs of an n-ary op: (nodes, n, batch)
+                finite = finite.all(axis=1)
+            overflowed = overflowed & finite
+        first = np.unravel_index(np.argmax(overflowed), np.shape(overflowed))
+        if overflowed[first]:
+            raise in_sample(ops.overflow_error(op, ()), first)
+        return out
 
     @staticmethod
     def where(condition: np.ndarray, if_true: Any, if_false: Any) -> Any:
@@ -92,7 +111,8 @@ class ArrayMath:
 
     @staticmethod
     def exp_each(xs: np.ndarray, shift: np.ndarray) -> np.ndarray:
-        return np.exp(xs - shift[:, None, :])
+        with np.errstate(over="ignore", invalid="ignore"):  # inf - inf: see logsumexp_rule
+            return np.exp(xs - shift[:, None, :])
 
     @staticmethod
     def divide_each(xs: np.ndarray, by: np.ndarray) -> np.ndarray:
