@@ -1,4 +1,4 @@
-"""Tests for viz.plots: the data each figure draws, image sizes, and the errors on bad input."""
+"""Tests for the course plots: the data each figure draws, image sizes, errors on bad input."""
 
 from __future__ import annotations
 
@@ -15,10 +15,9 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from autograd_scalar import Value, is_grad_enabled
-from viz.plots import (
+from viz import (
     confusion_matrix,
     decision_grid,
-    model_outputs,
     plot_confusion_matrix,
     plot_decision_boundary,
     plot_history,
@@ -28,6 +27,7 @@ from viz.plots import (
     show_weights,
     weight_images,
 )
+from viz.model_outputs import model_outputs
 
 HISTORY = {
     "epoch": [1, 2, 3, 4],

@@ -226,3 +226,17 @@ def test_diagram_caches_renders(monkeypatch):
     diagram.graph.edge("b", "c")  # a changed graph is drawn again
     assert diagram.svg().count('class="edge"') == 2
     assert len(calls) == 2
+
+
+def test_viz_never_imports_nn():
+    """The layering of DESIGN.md: viz reads nn's objects duck-typed and never imports nn."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, viz; print(sorted(m for m in sys.modules if m.split('.')[0] == 'nn'))"
+    root = Path(__file__).resolve().parents[1]  # the checkout, where the packages stand
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
