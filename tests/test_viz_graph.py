@@ -11,7 +11,7 @@ from PIL import Image
 
 import autograd_scalar as ag
 from autograd_scalar import Value, topological_order
-from viz import GraphTooLargeError, MLPTooLargeError, draw_dot, draw_mlp
+from viz import GraphTooLargeError, MLPTooLargeError, animate_backward, draw_dot, draw_mlp
 from viz.graph import (
     LEAF_COLOR,
     OUTPUT_COLOR,
@@ -222,6 +222,66 @@ def test_bad_arguments():
         draw_dot(Value(1.0), rankdir="XY")
     with pytest.raises(ValueError, match="digits"):
         draw_dot(Value(1.0), digits=0)
+
+
+# Characters XML (so Graphviz) cannot hold, each with the code point the error must name.
+UNDRAWABLE = [
+    ("\x00", "U+0000"),  # NUL: a DOT syntax error "near 'v1'" without the check
+    ("\x07", "U+0007"),  # BEL: "not well-formed (invalid token)"
+    ("\x1b", "U+001B"),  # ESC (a terminal colour code pasted in)
+    ("\ud800", "U+D800"),  # a lone surrogate: a raw UnicodeEncodeError without the check
+    ("\ufffe", "U+FFFE"),  # a noncharacter XML refuses
+]
+
+
+def _labelled_graph(label: str):
+    x = Value(2.0, label)
+    y = x * Value(3.0, "w")
+    y.backward()
+    return x, y
+
+
+@pytest.mark.parametrize(("char", "code"), UNDRAWABLE)
+@pytest.mark.parametrize("where", ["label", "title", "parameters", "animate title"])
+def test_draw_dot_names_an_undrawable_character_and_where_it_is(char, code, where):
+    bad = f"a{char}b"
+    x, y = _labelled_graph(bad if where == "label" else "x")
+    calls = {
+        "label": (lambda: draw_dot(y), "the label of the Value with data 2.0"),
+        "title": (lambda: draw_dot(y, title=bad), "draw_dot: title"),
+        "parameters": (lambda: draw_dot(y, parameters={bad: x}), "parameters= name"),
+        "animate title": (lambda: animate_backward(y, title=bad), "animate_backward: title"),
+    }
+    call, names = calls[where]
+    with pytest.raises(ValueError) as info:
+        call()
+    message = str(info.value)
+    assert names in message and repr(bad) in message and code in message
+
+
+@pytest.mark.parametrize(("char", "code"), UNDRAWABLE)
+@pytest.mark.parametrize("argument", ["input_labels", "output_labels", "title"])
+def test_draw_mlp_names_an_undrawable_character_and_the_argument(char, code, argument):
+    bad = f"a{char}b"
+    kwargs = {
+        "input_labels": {"input_labels": ["x1", bad]},
+        "output_labels": {"output_labels": [bad]},
+        "title": {"title": bad},
+    }[argument]
+    with pytest.raises(ValueError) as info:
+        draw_mlp(StandInMLP(2, [3, 1]), **kwargs)
+    message = str(info.value)
+    where = argument + ("[1]" if argument == "input_labels" else "")
+    assert f"draw_mlp: {where}" in message and repr(bad) in message and code in message
+
+
+def test_labels_graphviz_can_hold_are_drawn_as_they_are():
+    """Tab, DEL, a C1 control, emoji and quotes are valid XML: no error, and in the SVG."""
+    label = 'q"\x7f\x85\U0001f600'
+    _, y = _labelled_graph(label)
+    diagram = draw_dot(y, title="tab\there")
+    assert html.escape(label) in diagram.source
+    assert label in html.unescape(diagram.svg())
 
 
 def test_png_decodes_and_is_wider_than_tall(tmp_path):

@@ -24,6 +24,8 @@ from pathlib import Path
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .checks import check_dpi
+
 __all__ = ["save_figure"]
 
 # Sizes in points, chosen for a projector: nothing smaller than 11 pt.
@@ -79,11 +81,12 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 150) -> Path:
     Args:
         fig: a figure returned by one of the plotting functions.
         path: where to write it; missing parent folders are created.
-        dpi: dots per inch; the image is ``figsize * dpi`` pixels.
+        dpi: dots per inch, 0 < dpi <= 1200; the image is ``figsize * dpi`` pixels.
 
     Returns:
         The path written, as a Path.
     """
+    dpi = check_dpi(dpi)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)

@@ -28,6 +28,7 @@ import graphviz
 
 from autograd_scalar import Value, topological_order
 
+from .checks import check_text
 from .render import Diagram
 
 __all__ = ["GraphTooLargeError", "draw_dot", "format_number"]
@@ -170,6 +171,18 @@ class GraphDrawer:
         names = _parameter_names(parameters)
         self.has_parameters = names is not None
         self.parameters = names or {}
+        self._check_texts(caller)
+
+    def _check_texts(self, caller: str) -> None:
+        """Every text written into the DOT, checked now: a bad one names itself here rather
+        than as a syntax error in DOT text the student never wrote."""
+        if self.title is not None:
+            check_text(self.title, f"{caller}: title")
+        for name in self.parameters.values():
+            check_text(name, f"{caller}: the parameters= name")
+        for v in self.order:
+            if v.label:
+                check_text(v.label, f"{caller}: the label of the Value with data {v.data!r},")
 
     # -- what each node is ------------------------------------------------------------------
 

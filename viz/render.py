@@ -26,6 +26,8 @@ from pathlib import Path
 
 import graphviz
 
+from .checks import check_dpi
+
 __all__ = [
     "ENV_VAR",
     "Diagram",
@@ -139,7 +141,7 @@ def render(
         fmt: the output format, "svg", "png" or (Graphviz only) "pdf".
         engine: the layout engine: "dot" (layered, for computation graphs) or "neato" (here
             with fixed node positions, `-n`, for `draw_mlp`).
-        dpi: resolution of a PNG (Graphviz's default is 96).
+        dpi: resolution of a PNG, 0 < dpi <= 1200 (Graphviz's default is 96).
         renderer: the program to use; by default `find_renderer()`.
         timeout: seconds before giving up.
 
@@ -148,9 +150,11 @@ def render(
 
     Raises:
         RendererNotFoundError: no renderer found.
-        ValueError: a format the renderer cannot write.
+        ValueError: a format the renderer cannot write, or a dpi that is not a resolution.
         RenderError: the renderer failed or timed out; its error output is in the message.
     """
+    if dpi is not None:  # Graphviz itself ignores a bad dpi, or never returns
+        dpi = check_dpi(dpi)
     renderer = renderer or find_renderer()
     if fmt not in renderer.formats:
         hint = (
@@ -248,14 +252,15 @@ class Diagram:
         Args:
             path: ends in .svg, .png, .pdf (Graphviz's `dot` only), or .dot/.gv (the DOT
                 text, no renderer needed).
-            dpi: resolution of a PNG.
+            dpi: resolution of a PNG, 0 < dpi <= 1200 (checked for every format).
 
         Returns:
             The path written.
 
         Raises:
-            ValueError: an unsupported suffix, or PDF without Graphviz's `dot`.
+            ValueError: an unsupported suffix, PDF without Graphviz's `dot`, or a bad dpi.
         """
+        dpi = check_dpi(dpi)  # even where unused: a wrong argument never passes in silence
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix in _SOURCE_SUFFIXES:
