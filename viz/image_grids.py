@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,12 +16,23 @@ from .figure_style import TICK_SIZE, TITLE_SIZE, class_name, new_figure
 
 __all__ = ["show_images", "show_weights", "weight_images"]
 
+# How a flattened image's values are ordered; the names and the default are nn's
+# (`nn.data.flatten`, `prepare_images(order=...)`), so a row goes back the way it came.
+ORDERS = ("chw", "hwc")
 
-def _as_images(x: Any, image_shape: Sequence[int] | None, channel_first: bool) -> np.ndarray:
+
+def _as_images(
+    x: Any, image_shape: Sequence[int] | None, channel_first: bool, order: str
+) -> np.ndarray:
     """Any accepted image layout as float images (N, H, W) or (N, H, W, 3), values in [0, 1]."""
     x = np.asarray(x)
     if x.ndim == 2:  # flattened (N, D)
-        x = _rows_as_images(x, image_shape, channel_first)
+        if channel_first and order == "hwc":
+            raise ValueError(
+                "channel_first=True with order='hwc' contradict each other: for flattened "
+                "rows pass only order= ('chw', the default, or 'hwc')."
+            )
+        x = _rows_as_images(x, image_shape, order)
     elif x.ndim == 4:
         x = _channels_last(x, channel_first)
     elif x.ndim != 3:
@@ -31,9 +43,7 @@ def _as_images(x: Any, image_shape: Sequence[int] | None, channel_first: bool) -
     return _to_unit_range(_drop_single_channel(x))
 
 
-def _rows_as_images(
-    x: np.ndarray, image_shape: Sequence[int] | None, channel_first: bool
-) -> np.ndarray:
+def _rows_as_images(x: np.ndarray, image_shape: Sequence[int] | None, order: str) -> np.ndarray:
     """Flattened images (N, D) reshaped to `image_shape`, after checking that it fits."""
     if image_shape is None:
         raise ValueError(
@@ -46,17 +56,24 @@ def _rows_as_images(
             f"each row of x has {x.shape[1]} values but image_shape={shape} needs "
             f"{math.prod(shape)}."
         )
-    return _unflatten(x, shape, channel_first)
+    return _unflatten(x, shape, order)
 
 
-def _unflatten(rows: np.ndarray, shape: tuple[int, ...], channel_first: bool) -> np.ndarray:
+def _unflatten(rows: np.ndarray, shape: tuple[int, ...], order: str) -> np.ndarray:
     """Flat rows (N, D) back to images (N, H, W, C) (or (N, H, W) for shape (H, W)).
 
-    Row-major (``channel_first=False``): a row is ``image.reshape(H * W * C)``, pixel by pixel.
-    Channel-major (``channel_first=True``): a row is all of channel 0, then channel 1, ...,
-    i.e. ``image.transpose(2, 0, 1).reshape(C * H * W)`` (CIFAR-10's file layout).
+    The inverse of `nn.data.flatten(images, order)`, for an image of shape (H, W, C):
+
+    * ``"chw"``, channel-major: a row is all of channel 0, then channel 1, ..., i.e.
+      ``image.transpose(2, 0, 1).reshape(C * H * W)`` (CIFAR-10's files, nn's default);
+    * ``"hwc"``, pixel by pixel: a row is ``image.reshape(H * W * C)``.
     """
-    if channel_first and len(shape) == 3:
+    if order not in ORDERS:
+        raise ValueError(
+            f"order must be 'chw' (channel-major, how nn's prepare_images flattens by "
+            f"default) or 'hwc' (pixel by pixel), got {order!r}."
+        )
+    if order == "chw" and len(shape) == 3:
         h, w, c = shape
         return rows.reshape(len(rows), c, h, w).transpose(0, 2, 3, 1)
     return rows.reshape((len(rows),) + shape)
@@ -121,6 +138,7 @@ def show_images(
     image_shape: Sequence[int] | None = None,
     channel_first: bool = False,
     title: str | None = None,
+    order: str = "chw",
 ) -> Figure:
     """A grid of the first ``n`` images, titled with their class (or prediction/truth).
 
@@ -129,10 +147,10 @@ def show_images(
     * ``(N, H, W, C)`` uint8 (0..255) or float, C = 3 (RGB) or 1;
     * ``(N, H, W)`` grayscale;
     * ``(N, C, H, W)`` with ``channel_first=True``;
-    * flattened ``(N, D)`` with ``image_shape=(H, W, C)``: each row is ``x.reshape(N, H, W,
-      C)`` row-major (height, then width, then channel). With ``channel_first=True`` a row
-      is channel-major instead (all red, then all green, then all blue: the layout of the
-      CIFAR-10 files), i.e. ``x.reshape(N, C, H, W)``.
+    * flattened ``(N, D)`` with ``image_shape=(H, W, C)``, as nn's ``prepare_images``
+      returns them: by default (``order="chw"``) each row is channel-major, all red, then
+      all green, then all blue (the CIFAR-10 files' layout), i.e. ``x.reshape(N, C, H, W)``;
+      with ``order="hwc"`` each row is pixel by pixel, ``x.reshape(N, H, W, C)``.
 
     Floats in [0, 1] are shown as they are; other floats (standardised pixels) are rescaled
     per image to [0, 1] for display.
@@ -146,13 +164,14 @@ def show_images(
         predictions: predicted classes (N,) or scores (N, K) (argmax taken); titles become
             "predicted/true", green when right and red when wrong.
         image_shape: (H, W, C) or (H, W), needed for flattened x.
-        channel_first: x is (N, C, H, W), or flattened rows are channel-major.
+        channel_first: 4-D x is (N, C, H, W).
         title: a title above the grid.
+        order: how flattened rows were flattened, "chw" (default) or "hwc"; see above.
 
     Returns:
         A Figure with one axes per image, in order.
     """
-    images = _as_images(x, image_shape, channel_first)
+    images = _as_images(x, image_shape, channel_first, order)
     n = min(int(n), len(images))
     labels = None if y is None else np.asarray(y).astype(np.int64).reshape(-1)
     predicted = None
@@ -214,7 +233,9 @@ def weight_images(
     layer: Any,
     image_shape: Sequence[int] = (32, 32, 3),
     normalize: str = "minmax",
-    channel_first: bool = False,
+    order: str = "chw",
+    *,
+    channel_first: bool | None = None,
 ) -> np.ndarray:
     """Each neuron's weights reshaped to an image, rescaled to [0, 1] for display.
 
@@ -229,8 +250,9 @@ def weight_images(
             or an array (nout, nin).
         image_shape: (H, W, C) or (H, W) of one input image; H*W*C must equal nin.
         normalize: "minmax" or "symmetric", see above.
-        channel_first: the inputs were flattened channel-major (C, H, W) instead of
-            (H, W, C) row-major.
+        order: how the inputs were flattened: "chw" (channel-major, the default of nn's
+            ``prepare_images`` and the CIFAR-10 files) or "hwc" (pixel by pixel).
+        channel_first: deprecated spelling of order ("chw" for True, "hwc" for False).
 
     Returns:
         float array (nout, H, W, C) (or (nout, H, W)) with values in [0, 1].
@@ -250,7 +272,22 @@ def weight_images(
         scaled = 0.5 + weights / (2 * np.where(largest > 0, largest, 1.0))
     else:
         raise ValueError(f"normalize must be 'minmax' or 'symmetric', got {normalize!r}.")
-    return _drop_single_channel(_unflatten(scaled, shape, channel_first))
+    order = _order_from_channel_first(order, channel_first)
+    return _drop_single_channel(_unflatten(scaled, shape, order))
+
+
+def _order_from_channel_first(order: str, channel_first: bool | None) -> str:
+    """The flattening order, from the older ``channel_first=`` when that is given."""
+    if channel_first is None:
+        return order
+    new = "chw" if channel_first else "hwc"
+    warnings.warn(
+        f"channel_first={channel_first} is deprecated: pass order={new!r} (the default is "
+        "'chw', the order nn's prepare_images flattens in).",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return new
 
 
 def show_weights(
@@ -259,8 +296,10 @@ def show_weights(
     ncols: int = 8,
     max_neurons: int = 64,
     normalize: str = "minmax",
-    channel_first: bool = False,
+    order: str = "chw",
     title: str | None = None,
+    *,
+    channel_first: bool | None = None,
 ) -> Figure:
     """What each first-layer neuron looks for: its weights drawn as an image.
 
@@ -275,13 +314,16 @@ def show_weights(
         ncols: images per row.
         max_neurons: show at most this many neurons (the first ones).
         normalize: "minmax" (default, most contrast) or "symmetric" (grey = 0).
-        channel_first: inputs were flattened channel-major (C, H, W).
+        order: how the inputs were flattened, "chw" (default, as nn's ``prepare_images``)
+            or "hwc"; see :func:`weight_images`.
         title: a title above the grid.
+        channel_first: deprecated spelling of order ("chw" for True, "hwc" for False).
 
     Returns:
         A Figure with one axes per neuron shown.
     """
-    images = weight_images(layer, image_shape, normalize, channel_first)[: int(max_neurons)]
+    order = _order_from_channel_first(order, channel_first)
+    images = weight_images(layer, image_shape, normalize, order)[: int(max_neurons)]
     fig, axes = _grid_figure(len(images), ncols, cell=(1.4, 1.6))
     gray = images.ndim == 3
     for j, ax in enumerate(axes):
