@@ -10,6 +10,7 @@ matplotlib.use("Agg")  # headless: the library itself never chooses a backend
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 from PIL import Image
@@ -194,12 +195,37 @@ def test_model_outputs_accepts_a_single_value_or_numbers():
 def test_decision_boundary_draws_the_zero_line_and_reports_accuracy():
     fig = plot_decision_boundary(LinePredict(), X_LINE, Y_LINE, resolution=40, title="line")
     ax = fig.axes[0]
-    assert ax.get_title() == "line (accuracy 75.0%)"
+    assert ax.get_title() == "line\naccuracy 75.0% on the 4 points shown"
     lines = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
     vertices = np.concatenate([path.vertices for c in lines for path in c.get_paths()])
     np.testing.assert_allclose(vertices[:, 0], 0.3, atol=1e-9)  # the boundary x0 = 0.3
     assert len(ax.get_legend().get_texts()) == 2
     assert png_size(fig, dpi=40) == tuple(int(s) for s in fig.get_size_inches() * 40)
+
+
+@pytest.mark.parametrize(("split", "words"), [("training", "training"), ("test", "test")])
+def test_decision_boundary_title_names_the_split_its_accuracy_is_on(split, words):
+    """Y_LINE has 3 of its 4 points on the right side of x0 = 0.3: 75.0%, as the CLI prints it
+    (f"{0.75:.1%}")."""
+    assert np.mean((X_LINE[:, 0] > 0.3) == Y_LINE) == 0.75
+    fig = plot_decision_boundary(LinePredict(), X_LINE, Y_LINE, resolution=10, split=split)
+    assert fig.axes[0].get_title() == f"Decision boundary\n{words} accuracy {0.75:.1%}"
+
+
+def test_decision_boundary_title_with_a_long_name_stays_inside_the_figure():
+    fig = plot_decision_boundary(
+        LinePredict(), X_LINE, Y_LINE, resolution=10, title="two spirals, 3 classes: boundary"
+    )
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    box = fig.axes[0].title.get_window_extent(renderer)
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width
+
+
+@pytest.mark.parametrize("split", ["", "  ", 3])
+def test_decision_boundary_split_must_name_the_data(split):
+    with pytest.raises(ValueError, match="split names the data"):
+        plot_decision_boundary(LinePredict(), X_LINE, Y_LINE, resolution=10, split=split)
 
 
 def test_decision_boundary_draws_into_given_axes():
