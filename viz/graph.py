@@ -3,9 +3,9 @@
 Every Value is a box ``label | data | grad``; every operation is its own small oval (``+``,
 ``*``, ``tanh``, ``dot``, ...) with an arrow from each input and one to its result::
 
-    [ x1 | data 2.000 | grad -1.500 ] --\\
-                                         (*) --> [ x1*w1 | data -6.000 | grad 0.5000 ] --> ...
-    [ w1 | data -3.000 | grad 1.000 ] --/
+    [ x1 | data 2.0000 | grad -1.5000 ] --\\
+                                           (*) --> [ x1*w1 | data -6.0000 | grad 0.5000 ] --> ...
+    [ w1 | data -3.0000 | grad 1.0000 ] --/
 
 Fill colours tell the kinds of node apart (a legend is drawn on top):
 
@@ -51,16 +51,30 @@ class GraphTooLargeError(ValueError):
     """The graph has more Values than a readable diagram can hold (`max_nodes`)."""
 
 
+# Fixed decimals hide the digits of a number this large or, relative to `digits`, this small;
+# there (and only there) format_number switches to scientific notation.
+SCIENTIFIC_FROM = 1e4
+
+
 def format_number(x: float, digits: int = 4) -> str:
-    """`x` with `digits` significant digits, keeping trailing zeros: 2.000, -0.7071, 1.500e-05."""
+    """`x` with exactly `digits` decimals, so every number of a diagram reads alike.
+
+    Fixed point, 2.0000, -0.7071, 0.5000, 0.0000, while that shows at least two significant
+    digits and |x| < 10,000: ``10**(1 - digits) <= |x| < 1e4``. Outside that, scientific
+    notation with the same `digits` decimals: 1.5000e-05, 1.2346e+04. nan, inf and -inf
+    are written as such.
+    """
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     if x == 0.0:
-        x = 0.0  # no "-0.000"
-    text = f"{x:#.{digits}g}"
-    return text.removesuffix(".")
+        x = 0.0  # no "-0.0000"
+    fixed = f"{x:.{digits}f}"
+    shown = abs(float(fixed))  # decided on the rounded value: 9999.99999 is 1.0000e+04
+    if x == 0.0 or 10.0 ** (1 - digits) <= shown < SCIENTIFIC_FROM:
+        return fixed
+    return f"{x:.{digits}e}"
 
 
 def _text_width(text: str) -> float:
@@ -123,7 +137,7 @@ class GraphDrawer:
         root: the output Value.
         rankdir: "LR" (left to right, the default) or "TB" (top to bottom).
         show_data, show_grad: which cells to draw.
-        digits: significant digits of the numbers.
+        digits: decimals of every number (see `format_number`).
         color_by_grad: colour grad cells by the sign and size of the gradient.
         max_nodes: refuse graphs with more Values than this.
         parameters: the trainable leaves (Values, or a {name: Value} mapping).
@@ -378,7 +392,8 @@ def draw_dot(
         rankdir: "LR" (inputs left, output right, the default) or "TB" (top to bottom).
         show_data: show each Value's data.
         show_grad: show each Value's grad (call ``root.backward()`` first, or all are 0).
-        digits: significant digits of the numbers (4: 2.000, -0.7071, 1.500e-05).
+        digits: decimals of every number, data and grad alike (4: 2.0000, -0.7071,
+            1.5000e-05); see `format_number`.
         color_by_grad: colour the grad cells by the gradient: red positive, blue negative,
             stronger for a larger |grad| (relative to the largest in the graph).
         max_nodes: refuse, with GraphTooLargeError, a graph with more Values than this.
