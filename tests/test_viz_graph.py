@@ -14,12 +14,12 @@ from PIL import Image
 import autograd_scalar as ag
 from autograd_scalar import Value, topological_order
 from viz import GraphTooLargeError, MLPTooLargeError, animate_backward, draw_dot, draw_mlp
-from viz.graph import (
+from viz.diagram_style import (
     LEAF_COLOR,
     OUTPUT_COLOR,
     PARAMETER_COLOR,
-    _grad_color,
     format_number,
+    grad_color,
 )
 from viz.mlp_diagram import NEGATIVE_COLOR, POSITIVE_COLOR
 
@@ -226,14 +226,14 @@ def test_color_by_grad_colours_grad_cells_by_sign_and_size():
     ids = {value: f"v{i}" for i, value in enumerate(order)}
     lines = node_lines(draw_dot(o, color_by_grad=True).source)
     # x1 has the largest |grad| (1.5), negative: the strongest blue.
-    strongest_blue = _grad_color(-1.5, 1.5)
+    strongest_blue = grad_color(-1.5, 1.5)
     assert f'BGCOLOR="{strongest_blue}">grad -1.5000' in lines[ids[v["x1"]]]
     red, blue = int(strongest_blue[1:3], 16), int(strongest_blue[5:7], 16)
     assert blue > red
-    half_red = _grad_color(0.5, 1.5)
+    half_red = grad_color(0.5, 1.5)
     assert int(half_red[1:3], 16) > int(half_red[5:7], 16)
     assert f'BGCOLOR="{half_red}">grad 0.5000' in lines[ids[v["n"]]]
-    assert _grad_color(0.0, 1.5) == "#ffffff"
+    assert grad_color(0.0, 1.5) == "#ffffff"
 
 
 def test_too_large_graph_raises_before_rendering(monkeypatch):

@@ -20,7 +20,7 @@ import math
 import graphviz
 
 from .checks import check_text
-from .graph import FONT, INTERMEDIATE_COLOR, LEAF_COLOR, OUTPUT_COLOR, format_number
+from .diagram_style import FONT, INTERMEDIATE_COLOR, LEAF_COLOR, OUTPUT_COLOR, format_number
 from .render import Diagram
 
 __all__ = ["MLPTooLargeError", "draw_mlp"]
