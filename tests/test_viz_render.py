@@ -296,3 +296,11 @@ def test_a_good_dpi_sets_the_png_size(dpi):
     reference = Diagram(graphviz.Source(SIMPLE_DOT)).png(dpi=72)
     with Image.open(io.BytesIO(png)) as image, Image.open(io.BytesIO(reference)) as base:
         assert image.width == pytest.approx(base.width * dpi / 72, rel=0.1, abs=2)
+
+
+def test_dot_text_with_a_lone_surrogate_says_where_it_is(monkeypatch):
+    """Hand-written DOT (not from draw_dot, which checks its labels earlier)."""
+    monkeypatch.setattr(render_module, "find_renderer", lambda: pytest.fail("not reached"))
+    with pytest.raises(ValueError, match=r"lone surrogate, U\+DC80.*label=\"caf") as info:
+        render('digraph { a [label="caf\udc80"] }', "svg")
+    assert "UnicodeEncodeError" not in repr(info.value)

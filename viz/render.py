@@ -155,6 +155,7 @@ def render(
     """
     if dpi is not None:  # Graphviz itself ignores a bad dpi, or never returns
         dpi = check_dpi(dpi)
+    data = _utf8(source)
     renderer = renderer or find_renderer()
     if fmt not in renderer.formats:
         hint = (
@@ -176,7 +177,7 @@ def render(
     try:
         done = subprocess.run(
             command,
-            input=source.encode("utf-8"),
+            input=data,
             capture_output=True,
             timeout=timeout,
             check=False,
@@ -195,6 +196,19 @@ def render(
             f"writing {fmt!r}:\n{stderr[-2000:] or '(no error output)'}"
         )
     return done.stdout
+
+
+def _utf8(source: str) -> bytes:
+    """The DOT text as UTF-8, or a ValueError that shows where a lone surrogate stands."""
+    try:
+        return source.encode("utf-8")
+    except UnicodeEncodeError as error:
+        around = source[max(error.start - 30, 0) : error.end + 30]
+        raise ValueError(
+            f"The DOT text holds a lone surrogate, U+{ord(source[error.start]):04X}, which is "
+            f"not a character and cannot be written as UTF-8, here: {around!r}. Remove it "
+            "from the label it came from."
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------
