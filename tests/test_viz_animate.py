@@ -97,28 +97,28 @@ def test_zero_grad_false_accumulates_like_backward():
     o.backward()  # and by default an earlier backward() does not leak into the frames
     animation = animate_backward(o)
     assert [v.grad for v in leaves] == pytest.approx([-1.5, 0.5, 1.0, 0.0, 0.5])
-    assert grad_cells(animation.frames[-1].source)["x1"] == "grad -1.500"
+    assert grad_cells(animation.frames[-1].source)["x1"] == "grad -1.5000"
 
 
 def test_gradient_argument_scales_like_backward():
     o, leaves = neuron()
     animation = animate_backward(o, gradient=2.0)
     assert [v.grad for v in leaves] == pytest.approx([-3.0, 1.0, 2.0, 0.0, 1.0])
-    assert grad_cells(animation.frames[0].source)["o"] == "grad 2.000"
+    assert grad_cells(animation.frames[0].source)["o"] == "grad 2.0000"
 
 
 def test_first_and_last_frames():
     o, _ = neuron()
     animation = animate_backward(o)
     first = grad_cells(animation.frames[0].source)
-    assert first.pop("o") == "grad 1.000"
+    assert first.pop("o") == "grad 1.0000"
     assert set(first.values()) == {"grad ?"}
     assert animation.frames[0].source.count(">grad ?<") == len(topological_order(o)) - 1
     last = animation.frames[-1].source
     assert "grad ?" not in last and "(partial)" not in last
     assert grad_cells(last) == {
-        "x1": "grad -1.500", "w1": "grad 1.000", "x2": "grad 0.5000", "w2": "grad 0.000",
-        "b": "grad 0.5000", "n": "grad 0.5000", "o": "grad 1.000",
+        "x1": "grad -1.5000", "w1": "grad 1.0000", "x2": "grad 0.5000", "w2": "grad 0.0000",
+        "b": "grad 0.5000", "n": "grad 0.5000", "o": "grad 1.0000",
     }  # fmt: skip
     assert animation.captions[-1].startswith("done")
 
@@ -128,12 +128,12 @@ def test_partial_gradients_are_marked_until_every_consumer_has_stepped():
     animation = animate_backward(c)
     # step 1: c = a + b passes 1 to a (partial: b has not stepped) and 1 to b (final).
     step1 = grad_cells(animation.frames[1].source)
-    assert step1 == {"a": "grad 1.000 (partial)", "b": "grad 1.000", "c": "grad 1.000"}
+    assert step1 == {"a": "grad 1.0000 (partial)", "b": "grad 1.0000", "c": "grad 1.0000"}
     # step 2: b = a * 2 passes 2 * 1 to a: 1 + 2 = 3, now final; equal to backward().
     step2 = grad_cells(animation.frames[2].source)
-    assert step2["a"] == "grad 3.000"
+    assert step2["a"] == "grad 3.0000"
     assert a.grad == 3.0
-    assert "grad of 'a' += 2.000 * 1.000" in animation.captions[2]
+    assert "grad of 'a' += 2.0000 * 1.0000" in animation.captions[2]
 
 
 def test_active_node_and_its_edges_are_highlighted():

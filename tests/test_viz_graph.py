@@ -7,17 +7,19 @@ import math
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 import autograd_scalar as ag
 from autograd_scalar import Value, topological_order
-from viz import GraphTooLargeError, MLPTooLargeError, draw_dot, draw_mlp
-from viz.graph import (
+from viz import GraphTooLargeError, MLPTooLargeError, animate_backward, draw_dot, draw_mlp
+from viz.diagram_style import (
     LEAF_COLOR,
     OUTPUT_COLOR,
     PARAMETER_COLOR,
-    _grad_color,
     format_number,
+    grad_color,
 )
 from viz.mlp_diagram import NEGATIVE_COLOR, POSITIVE_COLOR
 
@@ -59,21 +61,61 @@ def edge_lines(source: str) -> list[str]:
 @pytest.mark.parametrize(
     "x, digits, text",
     [
-        (2.0, 4, "2.000"),
+        (2.0, 4, "2.0000"),
         (-0.7071067811865476, 4, "-0.7071"),
         (0.5, 4, "0.5000"),
-        (1.5e-05, 4, "1.500e-05"),
-        (12345.678, 4, "1.235e+04"),
-        (100.0, 3, "100"),
-        (-1.5, 2, "-1.5"),
-        (0.0, 4, "0.000"),
-        (-0.0, 4, "0.000"),
+        (1.5e-05, 4, "1.5000e-05"),
+        (12345.678, 4, "1.2346e+04"),
+        (9999.99999, 4, "1.0000e+04"),  # decided on the rounded value
+        (0.0012, 4, "0.0012"),
+        (0.00099996, 4, "0.0010"),
+        (0.0009, 4, "9.0000e-04"),
+        (100.0, 3, "100.000"),
+        (-1.5, 2, "-1.50"),
+        (0.05, 2, "5.00e-02"),  # two decimals would show 0.05 with one significant digit
+        (0.0, 4, "0.0000"),
+        (-0.0, 4, "0.0000"),
         (math.nan, 4, "nan"),
         (-math.inf, 4, "-inf"),
     ],
 )
 def test_format_number(x, digits, text):
     assert format_number(x, digits) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    x=st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
+    digits=st.integers(1, 8),
+)
+def test_format_number_has_exactly_digits_decimals_and_reads_back(x, digits):
+    text = format_number(x, digits)
+    match = re.fullmatch(r"-?(\d+)\.(\d+)(e[+-]\d+)?", text)
+    assert match and len(match.group(2)) == digits, text
+    scientific = match.group(3) is not None
+    # Scientific notation exactly where fixed decimals would hide digits.
+    shown = abs(round(x, digits))
+    assert scientific == (x != 0 and not 10.0 ** (1 - digits) <= shown < 1e4), text
+    if scientific:
+        assert match.group(1) != "0" and len(match.group(1)) == 1, text  # 1.2346e+04
+    # Rounded to the last decimal shown, no more.
+    last_place = 10.0 ** (-digits) * (10.0 ** int(match.group(3)[1:]) if scientific else 1)
+    assert abs(float(text) - x) <= last_place / 2 * (1 + 1e-9) + 1e-300
+
+
+def test_draw_dot_numbers_all_have_the_same_decimals():
+    """Data and grad, in every node of a graph with magnitudes from 1e-6 to 1e5."""
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    tiny, huge = Value(1e-6, "tiny"), Value(12345.0, "huge")
+    y = ((x * w).tanh() + tiny * huge + huge * 0.5) * 0.7071067811865476
+    y.backward()
+    source = draw_dot(y).source
+    numbers = re.findall(r">(?:data|grad) (-?[\d.]+(?:e[+-]\d+)?)<", source)
+    assert len(numbers) == 2 * len(topological_order(y))
+    decimals = {len(re.match(r"-?\d+\.(\d+)", n).group(1)) for n in numbers}
+    assert decimals == {4}, numbers
+    assert ">data 1.0000e-06<" in source and ">data 1.2345e+04<" in source
+    assert ">data 2.0000<" in source and ">grad 0.7071<" in source  # dy/d(the sum)
 
 
 # -- draw_dot -------------------------------------------------------------------------------
@@ -89,9 +131,9 @@ def test_neuron_values_are_in_dot_and_svg_as_formatted():
     diagram = draw_dot(o)
     svg = html.unescape(diagram.svg())
     for text in [
-        "x1", "w1", "x1*w1 + x2*w2", "data 2.000", "data -3.000", "data 6.881",
-        "data 0.8814", "data 0.7071", "grad -1.500", "grad 1.000", "grad 0.5000",
-        "grad 0.000", "tanh",
+        "x1", "w1", "x1*w1 + x2*w2", "data 2.0000", "data -3.0000", "data 6.8814",
+        "data 0.8814", "data 0.7071", "grad -1.5000", "grad 1.0000", "grad 0.5000",
+        "grad 0.0000", "tanh",
     ]:  # fmt: skip
         assert f">{text}<" in svg, text
         assert text in diagram.source or html.escape(text) in diagram.source
@@ -172,7 +214,7 @@ def test_parameters_mapping_names_unlabelled_values():
 def test_digits_show_data_show_grad_and_title():
     o, _ = neuron()
     source = draw_dot(o, digits=2, title="one neuron").source
-    assert "data -3.0<" in source and "grad -1.5<" in source and "data 0.71<" in source
+    assert "data -3.00<" in source and "grad -1.50<" in source and "data 0.71<" in source
     assert "<B>one neuron</B>" in source
     assert "grad " not in draw_dot(o, show_grad=False).source
     assert "data " not in draw_dot(o, show_data=False).source
@@ -184,14 +226,14 @@ def test_color_by_grad_colours_grad_cells_by_sign_and_size():
     ids = {value: f"v{i}" for i, value in enumerate(order)}
     lines = node_lines(draw_dot(o, color_by_grad=True).source)
     # x1 has the largest |grad| (1.5), negative: the strongest blue.
-    strongest_blue = _grad_color(-1.5, 1.5)
-    assert f'BGCOLOR="{strongest_blue}">grad -1.500' in lines[ids[v["x1"]]]
+    strongest_blue = grad_color(-1.5, 1.5)
+    assert f'BGCOLOR="{strongest_blue}">grad -1.5000' in lines[ids[v["x1"]]]
     red, blue = int(strongest_blue[1:3], 16), int(strongest_blue[5:7], 16)
     assert blue > red
-    half_red = _grad_color(0.5, 1.5)
+    half_red = grad_color(0.5, 1.5)
     assert int(half_red[1:3], 16) > int(half_red[5:7], 16)
     assert f'BGCOLOR="{half_red}">grad 0.5000' in lines[ids[v["n"]]]
-    assert _grad_color(0.0, 1.5) == "#ffffff"
+    assert grad_color(0.0, 1.5) == "#ffffff"
 
 
 def test_too_large_graph_raises_before_rendering(monkeypatch):
@@ -222,6 +264,66 @@ def test_bad_arguments():
         draw_dot(Value(1.0), rankdir="XY")
     with pytest.raises(ValueError, match="digits"):
         draw_dot(Value(1.0), digits=0)
+
+
+# Characters XML (so Graphviz) cannot hold, each with the code point the error must name.
+UNDRAWABLE = [
+    ("\x00", "U+0000"),  # NUL: a DOT syntax error "near 'v1'" without the check
+    ("\x07", "U+0007"),  # BEL: "not well-formed (invalid token)"
+    ("\x1b", "U+001B"),  # ESC (a terminal colour code pasted in)
+    ("\ud800", "U+D800"),  # a lone surrogate: a raw UnicodeEncodeError without the check
+    ("\ufffe", "U+FFFE"),  # a noncharacter XML refuses
+]
+
+
+def _labelled_graph(label: str):
+    x = Value(2.0, label)
+    y = x * Value(3.0, "w")
+    y.backward()
+    return x, y
+
+
+@pytest.mark.parametrize(("char", "code"), UNDRAWABLE)
+@pytest.mark.parametrize("where", ["label", "title", "parameters", "animate title"])
+def test_draw_dot_names_an_undrawable_character_and_where_it_is(char, code, where):
+    bad = f"a{char}b"
+    x, y = _labelled_graph(bad if where == "label" else "x")
+    calls = {
+        "label": (lambda: draw_dot(y), "the label of the Value with data 2.0"),
+        "title": (lambda: draw_dot(y, title=bad), "draw_dot: title"),
+        "parameters": (lambda: draw_dot(y, parameters={bad: x}), "parameters= name"),
+        "animate title": (lambda: animate_backward(y, title=bad), "animate_backward: title"),
+    }
+    call, names = calls[where]
+    with pytest.raises(ValueError) as info:
+        call()
+    message = str(info.value)
+    assert names in message and repr(bad) in message and code in message
+
+
+@pytest.mark.parametrize(("char", "code"), UNDRAWABLE)
+@pytest.mark.parametrize("argument", ["input_labels", "output_labels", "title"])
+def test_draw_mlp_names_an_undrawable_character_and_the_argument(char, code, argument):
+    bad = f"a{char}b"
+    kwargs = {
+        "input_labels": {"input_labels": ["x1", bad]},
+        "output_labels": {"output_labels": [bad]},
+        "title": {"title": bad},
+    }[argument]
+    with pytest.raises(ValueError) as info:
+        draw_mlp(StandInMLP(2, [3, 1]), **kwargs)
+    message = str(info.value)
+    where = argument + ("[1]" if argument == "input_labels" else "")
+    assert f"draw_mlp: {where}" in message and repr(bad) in message and code in message
+
+
+def test_labels_graphviz_can_hold_are_drawn_as_they_are():
+    """Tab, DEL, a C1 control, emoji and quotes are valid XML: no error, and in the SVG."""
+    label = 'q"\x7f\x85\U0001f600'
+    _, y = _labelled_graph(label)
+    diagram = draw_dot(y, title="tab\there")
+    assert html.escape(label) in diagram.source
+    assert label in html.unescape(diagram.svg())
 
 
 def test_png_decodes_and_is_wider_than_tall(tmp_path):

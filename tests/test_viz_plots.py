@@ -1,4 +1,4 @@
-"""Tests for viz.plots: the data each figure draws, image sizes, and the errors on bad input."""
+"""Tests for the course plots: the data each figure draws, image sizes, errors on bad input."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ matplotlib.use("Agg")  # headless: the library itself never chooses a backend
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 from PIL import Image
 
 from autograd_scalar import Value, is_grad_enabled
-from viz.plots import (
+from nn.data import flatten, load_cifar10, prepare_images
+from viz import (
     confusion_matrix,
     decision_grid,
-    model_outputs,
     plot_confusion_matrix,
     plot_decision_boundary,
     plot_history,
@@ -28,6 +29,7 @@ from viz.plots import (
     show_weights,
     weight_images,
 )
+from viz.model_outputs import model_outputs
 
 HISTORY = {
     "epoch": [1, 2, 3, 4],
@@ -193,12 +195,37 @@ def test_model_outputs_accepts_a_single_value_or_numbers():
 def test_decision_boundary_draws_the_zero_line_and_reports_accuracy():
     fig = plot_decision_boundary(LinePredict(), X_LINE, Y_LINE, resolution=40, title="line")
     ax = fig.axes[0]
-    assert ax.get_title() == "line (accuracy 75.0%)"
+    assert ax.get_title() == "line\naccuracy 75.0% on the 4 points shown"
     lines = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
     vertices = np.concatenate([path.vertices for c in lines for path in c.get_paths()])
     np.testing.assert_allclose(vertices[:, 0], 0.3, atol=1e-9)  # the boundary x0 = 0.3
     assert len(ax.get_legend().get_texts()) == 2
     assert png_size(fig, dpi=40) == tuple(int(s) for s in fig.get_size_inches() * 40)
+
+
+@pytest.mark.parametrize(("split", "words"), [("training", "training"), ("test", "test")])
+def test_decision_boundary_title_names_the_split_its_accuracy_is_on(split, words):
+    """Y_LINE has 3 of its 4 points on the right side of x0 = 0.3: 75.0%, as the CLI prints it
+    (f"{0.75:.1%}")."""
+    assert np.mean((X_LINE[:, 0] > 0.3) == Y_LINE) == 0.75
+    fig = plot_decision_boundary(LinePredict(), X_LINE, Y_LINE, resolution=10, split=split)
+    assert fig.axes[0].get_title() == f"Decision boundary\n{words} accuracy {0.75:.1%}"
+
+
+def test_decision_boundary_title_with_a_long_name_stays_inside_the_figure():
+    fig = plot_decision_boundary(
+        LinePredict(), X_LINE, Y_LINE, resolution=10, title="two spirals, 3 classes: boundary"
+    )
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    box = fig.axes[0].title.get_window_extent(renderer)
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width
+
+
+@pytest.mark.parametrize("split", ["", "  ", 3])
+def test_decision_boundary_split_must_name_the_data(split):
+    with pytest.raises(ValueError, match="split names the data"):
+        plot_decision_boundary(LinePredict(), X_LINE, Y_LINE, resolution=10, split=split)
 
 
 def test_decision_boundary_draws_into_given_axes():
@@ -260,8 +287,8 @@ def test_show_images_with_predictions_colours_right_and_wrong():
 def test_show_images_flattened_hwc_and_chw_layouts():
     hwc = IMAGES.reshape(6, -1)
     chw = IMAGES.transpose(0, 3, 1, 2).reshape(6, -1)
-    a = shown(show_images(hwc, n=6, image_shape=(4, 5, 3)))
-    b = shown(show_images(chw, n=6, image_shape=(4, 5, 3), channel_first=True))
+    a = shown(show_images(hwc, n=6, image_shape=(4, 5, 3), order="hwc"))
+    b = shown(show_images(chw, n=6, image_shape=(4, 5, 3)))
     c = shown(show_images(IMAGES.transpose(0, 3, 1, 2), n=6, channel_first=True))
     for i in range(6):
         np.testing.assert_allclose(a[i], IMAGES[i] / 255.0)
@@ -324,7 +351,7 @@ def test_show_weights_one_image_per_neuron_equal_to_the_normalised_weights():
     fig = show_weights(FakeLayer(WEIGHTS), image_shape=(4, 5, 3), ncols=2, max_neurons=3)
     assert len(fig.axes) == 3
     w = WEIGHTS[2]
-    expected = ((w - w.min()) / (w.max() - w.min())).reshape(4, 5, 3)
+    expected = ((w - w.min()) / (w.max() - w.min())).reshape(3, 4, 5).transpose(1, 2, 0)
     np.testing.assert_allclose(shown(fig)[2], expected)
     assert fig.axes[2].get_title() == "neuron 2"
 
@@ -348,11 +375,72 @@ def test_weight_images_symmetric_keeps_zero_at_the_middle():
     np.testing.assert_allclose(images[1], [[0.5, 0.0], [0.625, 0.625]])
 
 
-def test_weight_images_channel_first():
+def test_weight_images_orders():
     chw = WEIGHTS.reshape(5, 3, 4, 5)  # each row: all red, then all green, then all blue
-    images = weight_images(WEIGHTS, (4, 5, 3), channel_first=True)
     w = chw[0].transpose(1, 2, 0)
-    np.testing.assert_allclose(images[0], (w - w.min()) / (w.max() - w.min()))
+    np.testing.assert_allclose(weight_images(WEIGHTS, (4, 5, 3))[0], minmax(w))
+    hwc = WEIGHTS.reshape(5, 4, 5, 3)  # each row: pixel by pixel
+    np.testing.assert_allclose(weight_images(WEIGHTS, (4, 5, 3), order="hwc")[0], minmax(hwc[0]))
+
+
+def test_channel_first_still_works_with_a_deprecation_warning():
+    for flag, order in ((True, "chw"), (False, "hwc")):
+        with pytest.warns(DeprecationWarning, match=f"order={order!r}"):
+            old = weight_images(WEIGHTS, (4, 5, 3), channel_first=flag)
+        np.testing.assert_array_equal(old, weight_images(WEIGHTS, (4, 5, 3), order=order))
+        with pytest.warns(DeprecationWarning, match=f"order={order!r}"):
+            fig = show_weights(WEIGHTS, image_shape=(4, 5, 3), channel_first=flag)
+        np.testing.assert_array_equal(shown(fig)[0], old[0])
+
+
+def minmax(image: np.ndarray) -> np.ndarray:
+    return (image - image.min()) / (image.max() - image.min())
+
+
+# Taller than wide, so that a transposed height and width cannot pass for the original.
+PROJECT_IMAGES = RNG.integers(0, 256, size=(5, 6, 4, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("order", ["chw", "hwc"])
+def test_images_flattened_the_projects_way_are_shown_back_as_they_were(order):
+    """nn's prepare_images (CIFAR-10's channel-major rows by default) and back: identity."""
+    rows, _ = prepare_images(PROJECT_IMAGES, standardize=False, order=order)
+    kwargs = {} if order == "chw" else {"order": "hwc"}  # the default is the project's own
+    drawn = shown(show_images(rows, n=5, image_shape=(6, 4, 3), **kwargs))
+    for image, original in zip(drawn, PROJECT_IMAGES):
+        np.testing.assert_allclose(image, original / 255.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("order", ["chw", "hwc"])
+def test_weights_shaped_like_flattened_images_are_drawn_as_those_images(order):
+    """A first layer whose weight rows are flattened images shows those images (min-max)."""
+    rows = flatten(PROJECT_IMAGES.astype(float), order)
+    kwargs = {} if order == "chw" else {"order": "hwc"}
+    for layer in (rows, FakeLayer(rows)):
+        drawn = shown(show_weights(layer, image_shape=(6, 4, 3), **kwargs))
+        for image, original in zip(drawn, PROJECT_IMAGES):
+            np.testing.assert_allclose(image, minmax(original.astype(float)), atol=1e-12)
+
+
+def test_real_cifar10_as_the_cli_prepares_it_is_shown_back_as_loaded(cifar_dir):
+    """The README's calls on rows prepared as the CLI prepares them (32 x 32 x 3)."""
+    train = load_cifar10(cifar_dir, split="train", size=6, progress=False)
+    rows, _ = prepare_images(train.images, standardize=False)
+    drawn = shown(show_images(rows, n=6, image_shape=(32, 32, 3)))
+    for image, original in zip(drawn, train.images):
+        np.testing.assert_allclose(image, original / 255.0, atol=1e-12)
+    weights = shown(show_weights(rows, image_shape=(32, 32, 3)))
+    for image, original in zip(weights, train.images):
+        np.testing.assert_allclose(image, minmax(original.astype(float)), atol=1e-12)
+
+
+def test_order_errors_name_the_argument():
+    with pytest.raises(ValueError, match="order must be 'chw'.*got 'whc'"):
+        weight_images(WEIGHTS, (4, 5, 3), order="whc")
+    with pytest.raises(ValueError, match="order must be 'chw'.*got 'rgb'"):
+        show_images(IMAGES.reshape(6, -1), image_shape=(4, 5, 3), order="rgb")
+    with pytest.raises(ValueError, match="contradict"):
+        show_images(IMAGES.reshape(6, -1), image_shape=(4, 5, 3), channel_first=True, order="hwc")
 
 
 def test_show_weights_grayscale_uses_a_diverging_colormap():

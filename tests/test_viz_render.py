@@ -226,3 +226,81 @@ def test_diagram_caches_renders(monkeypatch):
     diagram.graph.edge("b", "c")  # a changed graph is drawn again
     assert diagram.svg().count('class="edge"') == 2
     assert len(calls) == 2
+
+
+def test_viz_never_imports_nn():
+    """The layering of DESIGN.md: viz reads nn's objects duck-typed and never imports nn."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, viz; print(sorted(m for m in sys.modules if m.split('.')[0] == 'nn'))"
+    root = Path(__file__).resolve().parents[1]  # the checkout, where the packages stand
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+BAD_DPI = [
+    (0, ValueError),
+    (-72, ValueError),  # without the check Graphviz ran until the 60 s timeout
+    (float("nan"), ValueError),  # without the check: silently Graphviz's default
+    (float("inf"), ValueError),  # without the check: an empty file
+    (1e9, ValueError),
+    (True, TypeError),
+    ("150", TypeError),
+]
+
+
+@pytest.mark.parametrize(("dpi", "error"), BAD_DPI)
+def test_a_bad_dpi_is_refused_by_name_before_anything_runs(dpi, error, tmp_path, monkeypatch):
+    def no_renderer():
+        raise AssertionError("the renderer must not be looked for with a bad dpi")
+
+    monkeypatch.setattr(render_module, "find_renderer", no_renderer)
+    diagram = Diagram(graphviz.Source(SIMPLE_DOT))
+    attempts = [
+        lambda: render(SIMPLE_DOT, "png", dpi=dpi),
+        lambda: diagram.png(dpi=dpi),
+        lambda: diagram.save(tmp_path / "a.png", dpi=dpi),
+        lambda: diagram.save(tmp_path / "a.svg", dpi=dpi),  # unused by SVG, still refused
+    ]
+    for attempt in attempts:
+        with pytest.raises(error, match=r"dpi") as info:
+            attempt()
+        assert repr(dpi) in str(info.value)
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+@pytest.mark.parametrize(("dpi", "error"), BAD_DPI)
+def test_save_figure_refuses_a_bad_dpi_by_name(dpi, error, tmp_path):
+    from matplotlib.figure import Figure
+
+    from viz import save_figure
+
+    with pytest.raises(error, match=r"dpi") as info:
+        save_figure(Figure(), tmp_path / "plot.png", dpi=dpi)
+    assert repr(dpi) in str(info.value)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("dpi", [1, 72, 96.5, 300])
+def test_a_good_dpi_sets_the_png_size(dpi):
+    """The resolution reaches the renderer: pixels grow in proportion to dpi."""
+    try:
+        find_renderer()
+    except RendererNotFoundError:
+        pytest.skip("no Graphviz renderer installed")
+    png = Diagram(graphviz.Source(SIMPLE_DOT)).png(dpi=dpi)
+    reference = Diagram(graphviz.Source(SIMPLE_DOT)).png(dpi=72)
+    with Image.open(io.BytesIO(png)) as image, Image.open(io.BytesIO(reference)) as base:
+        assert image.width == pytest.approx(base.width * dpi / 72, rel=0.1, abs=2)
+
+
+def test_dot_text_with_a_lone_surrogate_says_where_it_is(monkeypatch):
+    """Hand-written DOT (not from draw_dot, which checks its labels earlier)."""
+    monkeypatch.setattr(render_module, "find_renderer", lambda: pytest.fail("not reached"))
+    with pytest.raises(ValueError, match=r"lone surrogate, U\+DC80.*label=\"caf") as info:
+        render('digraph { a [label="caf\udc80"] }', "svg")
+    assert "UnicodeEncodeError" not in repr(info.value)

@@ -17,24 +17,16 @@ Pictures need a Graphviz renderer: `dot` (Graphviz) or `graphviz-pure` (pip); se
 `viz.render`. viz reads models duck-typed and never imports nn.
 """
 
-# -- diagrams and animation (viz-graph) ---------------------------------------------------
+# Diagrams (graph, mlp_diagram, animate, render) and plots for the course, one subject per
+# file (history_plot, decision_boundary, image_grids, metrics_plots; figure_style is shared).
 from .animate import BackwardAnimation, animate_backward
+from .decision_boundary import decision_grid, plot_decision_boundary
+from .figure_style import save_figure
 from .graph import GraphTooLargeError, draw_dot
+from .history_plot import plot_history
+from .image_grids import show_images, show_weights, weight_images
+from .metrics_plots import confusion_matrix, plot_confusion_matrix, plot_per_class_accuracy
 from .mlp_diagram import MLPTooLargeError, draw_mlp
-
-# -- plots for the course -------------------------------------------------------------------
-from .plots import (
-    confusion_matrix,
-    decision_grid,
-    plot_confusion_matrix,
-    plot_decision_boundary,
-    plot_history,
-    plot_per_class_accuracy,
-    save_figure,
-    show_images,
-    show_weights,
-    weight_images,
-)
 from .render import Diagram, RendererNotFoundError, RenderError, find_renderer
 
 __all__ = [

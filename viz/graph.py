@@ -3,9 +3,9 @@
 Every Value is a box ``label | data | grad``; every operation is its own small oval (``+``,
 ``*``, ``tanh``, ``dot``, ...) with an arrow from each input and one to its result::
 
-    [ x1 | data 2.000 | grad -1.500 ] --\\
-                                         (*) --> [ x1*w1 | data -6.000 | grad 0.5000 ] --> ...
-    [ w1 | data -3.000 | grad 1.000 ] --/
+    [ x1 | data 2.0000 | grad -1.5000 ] --\\
+                                           (*) --> [ x1*w1 | data -6.0000 | grad 0.5000 ] --> ...
+    [ w1 | data -3.0000 | grad 1.0000 ] --/
 
 Fill colours tell the kinds of node apart (a legend is drawn on top):
 
@@ -28,54 +28,26 @@ import graphviz
 
 from autograd_scalar import Value, topological_order
 
+from .checks import check_text
+from .diagram_style import (
+    FONT,
+    FONT_SIZE,
+    INTERMEDIATE_COLOR,
+    LEAF_COLOR,
+    OP_COLOR,
+    OUTPUT_COLOR,
+    PARAMETER_COLOR,
+    format_number,
+    grad_color,
+    text_width,
+)
 from .render import Diagram
 
-__all__ = ["GraphTooLargeError", "draw_dot", "format_number"]
-
-# Fill colours, chosen to stay readable with black text and when printed in grey.
-PARAMETER_COLOR = "#c5dcff"  # light blue
-LEAF_COLOR = "#fff1b8"  # light yellow
-INTERMEDIATE_COLOR = "#ffffff"
-OUTPUT_COLOR = "#c3f0ca"  # light green
-OP_COLOR = "#ececec"  # light grey
-# Gradient colours (color_by_grad): white for 0, towards these for the largest |grad|.
-POSITIVE_GRAD_COLOR = (255, 107, 107)  # red
-NEGATIVE_GRAD_COLOR = (77, 171, 247)  # blue
-
-FONT = "Helvetica"
-FONT_SIZE = 12
+__all__ = ["GraphTooLargeError", "draw_dot"]
 
 
 class GraphTooLargeError(ValueError):
     """The graph has more Values than a readable diagram can hold (`max_nodes`)."""
-
-
-def format_number(x: float, digits: int = 4) -> str:
-    """`x` with `digits` significant digits, keeping trailing zeros: 2.000, -0.7071, 1.500e-05."""
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x == 0.0:
-        x = 0.0  # no "-0.000"
-    text = f"{x:#.{digits}g}"
-    return text.removesuffix(".")
-
-
-def _text_width(text: str) -> float:
-    """A generous estimate of the width in points of `text` in the diagrams' font."""
-    return 0.62 * FONT_SIZE * len(text)
-
-
-def _grad_color(grad: float, largest: float) -> str:
-    """White for 0, red for the largest positive gradient, blue for the largest negative."""
-    if largest == 0.0 or not math.isfinite(grad):
-        return "#ffffff"
-    # The square root lifts small gradients enough to be seen next to a large one.
-    t = 0.9 * math.sqrt(min(abs(grad) / largest, 1.0))
-    rgb = POSITIVE_GRAD_COLOR if grad > 0 else NEGATIVE_GRAD_COLOR
-    mixed = [round(255 * (1 - t) + c * t) for c in rgb]
-    return "#" + "".join(f"{c:02x}" for c in mixed)
 
 
 def _parameter_names(
@@ -122,7 +94,7 @@ class GraphDrawer:
         root: the output Value.
         rankdir: "LR" (left to right, the default) or "TB" (top to bottom).
         show_data, show_grad: which cells to draw.
-        digits: significant digits of the numbers.
+        digits: decimals of every number (see `format_number`).
         color_by_grad: colour grad cells by the sign and size of the gradient.
         max_nodes: refuse graphs with more Values than this.
         parameters: the trainable leaves (Values, or a {name: Value} mapping).
@@ -170,6 +142,18 @@ class GraphDrawer:
         names = _parameter_names(parameters)
         self.has_parameters = names is not None
         self.parameters = names or {}
+        self._check_texts(caller)
+
+    def _check_texts(self, caller: str) -> None:
+        """Every text written into the DOT, checked now: a bad one names itself here rather
+        than as a syntax error in DOT text the student never wrote."""
+        if self.title is not None:
+            check_text(self.title, f"{caller}: title")
+        for name in self.parameters.values():
+            check_text(name, f"{caller}: the parameters= name")
+        for v in self.order:
+            if v.label:
+                check_text(v.label, f"{caller}: the label of the Value with data {v.data!r},")
 
     # -- what each node is ------------------------------------------------------------------
 
@@ -263,7 +247,7 @@ class GraphDrawer:
     @staticmethod
     def cell_width(texts: Iterable[str]) -> float:
         """A cell width in points that fits every one of `texts` (a generous estimate)."""
-        return max((_text_width(t) for t in texts), default=0.0) + 8  # + the cell padding
+        return max((text_width(t) for t in texts), default=0.0) + 8  # + the cell padding
 
     def digraph(
         self,
@@ -303,7 +287,7 @@ class GraphDrawer:
             if v in fresh:
                 grad_fill = "#ffd43b"  # just received a gradient: a yellow flash
             elif self.color_by_grad and grad is not None:
-                grad_fill = _grad_color(grad, largest)
+                grad_fill = grad_color(grad, largest)
             label = self._value_label(
                 v,
                 grad,
@@ -365,7 +349,8 @@ def draw_dot(
         rankdir: "LR" (inputs left, output right, the default) or "TB" (top to bottom).
         show_data: show each Value's data.
         show_grad: show each Value's grad (call ``root.backward()`` first, or all are 0).
-        digits: significant digits of the numbers (4: 2.000, -0.7071, 1.500e-05).
+        digits: decimals of every number, data and grad alike (4: 2.0000, -0.7071,
+            1.5000e-05); see `format_number`.
         color_by_grad: colour the grad cells by the gradient: red positive, blue negative,
             stronger for a larger |grad| (relative to the largest in the graph).
         max_nodes: refuse, with GraphTooLargeError, a graph with more Values than this.

@@ -19,7 +19,8 @@ import math
 
 import graphviz
 
-from .graph import FONT, INTERMEDIATE_COLOR, LEAF_COLOR, OUTPUT_COLOR, format_number
+from .checks import check_text
+from .diagram_style import FONT, INTERMEDIATE_COLOR, LEAF_COLOR, OUTPUT_COLOR, format_number
 from .render import Diagram
 
 __all__ = ["MLPTooLargeError", "draw_mlp"]
@@ -105,6 +106,15 @@ def _edge_style(w: float, largest: float, crowded: bool) -> dict[str, str]:
     }
 
 
+def _check_texts(title: str | None, inputs: list[str], outputs: list[str]) -> None:
+    """Every text written into the DOT, checked before anything is drawn."""
+    if title is not None:
+        check_text(title, "draw_mlp: title")
+    for argument, names in (("input_labels", inputs), ("output_labels", outputs)):
+        for i, name in enumerate(names):
+            check_text(name, f"draw_mlp: {argument}[{i}]")
+
+
 def draw_mlp(
     model: object,
     *,
@@ -174,6 +184,10 @@ def draw_mlp(
     inputs = input_labels or [f"x{i + 1}" for i in range(n_inputs)]
     if len(inputs) != n_inputs:
         raise ValueError(f"input_labels has {len(inputs)} names for {n_inputs} inputs")
+    outputs = output_labels or [f"y{j + 1}" for j in range(columns[-1])]
+    if len(outputs) != columns[-1]:
+        raise ValueError(f"output_labels has {len(outputs)} names for {columns[-1]} outputs")
+    _check_texts(title, inputs, outputs)
     for i in range(n_inputs):
         g.node(
             f"c0n{i}",
@@ -198,9 +212,6 @@ def draw_mlp(
             )
             for i, w in enumerate(ws):
                 g.edge(f"c{col - 1}n{i}", f"c{col}n{j}", **_edge_style(w, largest, crowded))
-    outputs = output_labels or [f"y{j + 1}" for j in range(columns[-1])]
-    if len(outputs) != columns[-1]:
-        raise ValueError(f"output_labels has {len(outputs)} names for {columns[-1]} outputs")
     for j, name in enumerate(outputs):
         y = (columns[-1] - 1) / 2 * dy - j * dy
         g.node(

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import graphviz
 
+from .checks import check_dpi
+
 __all__ = [
     "ENV_VAR",
     "Diagram",
@@ -139,7 +141,7 @@ def render(
         fmt: the output format, "svg", "png" or (Graphviz only) "pdf".
         engine: the layout engine: "dot" (layered, for computation graphs) or "neato" (here
             with fixed node positions, `-n`, for `draw_mlp`).
-        dpi: resolution of a PNG (Graphviz's default is 96).
+        dpi: resolution of a PNG, 0 < dpi <= 1200 (Graphviz's default is 96).
         renderer: the program to use; by default `find_renderer()`.
         timeout: seconds before giving up.
 
@@ -148,9 +150,12 @@ def render(
 
     Raises:
         RendererNotFoundError: no renderer found.
-        ValueError: a format the renderer cannot write.
+        ValueError: a format the renderer cannot write, or a dpi that is not a resolution.
         RenderError: the renderer failed or timed out; its error output is in the message.
     """
+    if dpi is not None:  # Graphviz itself ignores a bad dpi, or never returns
+        dpi = check_dpi(dpi)
+    data = _utf8(source)
     renderer = renderer or find_renderer()
     if fmt not in renderer.formats:
         hint = (
@@ -172,7 +177,7 @@ def render(
     try:
         done = subprocess.run(
             command,
-            input=source.encode("utf-8"),
+            input=data,
             capture_output=True,
             timeout=timeout,
             check=False,
@@ -191,6 +196,19 @@ def render(
             f"writing {fmt!r}:\n{stderr[-2000:] or '(no error output)'}"
         )
     return done.stdout
+
+
+def _utf8(source: str) -> bytes:
+    """The DOT text as UTF-8, or a ValueError that shows where a lone surrogate stands."""
+    try:
+        return source.encode("utf-8")
+    except UnicodeEncodeError as error:
+        around = source[max(error.start - 30, 0) : error.end + 30]
+        raise ValueError(
+            f"The DOT text holds a lone surrogate, U+{ord(source[error.start]):04X}, which is "
+            f"not a character and cannot be written as UTF-8, here: {around!r}. Remove it "
+            "from the label it came from."
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------
@@ -248,14 +266,15 @@ class Diagram:
         Args:
             path: ends in .svg, .png, .pdf (Graphviz's `dot` only), or .dot/.gv (the DOT
                 text, no renderer needed).
-            dpi: resolution of a PNG.
+            dpi: resolution of a PNG, 0 < dpi <= 1200 (checked for every format).
 
         Returns:
             The path written.
 
         Raises:
-            ValueError: an unsupported suffix, or PDF without Graphviz's `dot`.
+            ValueError: an unsupported suffix, PDF without Graphviz's `dot`, or a bad dpi.
         """
+        dpi = check_dpi(dpi)  # even where unused: a wrong argument never passes in silence
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix in _SOURCE_SUFFIXES:
