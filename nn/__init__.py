@@ -24,7 +24,8 @@ from .interop import (
     to_torch_state_dict,
 )
 from .losses import binary_cross_entropy, hinge, l2_penalty, mse, softmax_cross_entropy
-from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from .mlp import ACTIVATIONS, MLP, Layer, Neuron
+from .module import Module
 from .optim import SGD, Adam, LinearDecay, Optimizer, StepLR
 from .training import TrainingDiverged, evaluate, fit, predict_classes
 

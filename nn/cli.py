@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import data, losses, optim
-from .module import MLP
+from .mlp import MLP
 from .training import ENGINES, TrainingDiverged, evaluate, fit
 
 TOY_SETS = ("moons", "circles", "spirals", "xor", "blobs")

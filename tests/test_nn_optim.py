@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograd_scalar import Value
-from nn.module import MLP
+from nn.mlp import MLP
 from nn.optim import SGD, Adam, LinearDecay, StepLR
 
 N_PARAMS = 7
