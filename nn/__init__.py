@@ -27,6 +27,7 @@ from .losses import binary_cross_entropy, hinge, l2_penalty, mse, softmax_cross_
 from .mlp import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
 from .optim import SGD, Adam, LinearDecay, Optimizer, StepLR
+from .predictions import classes_from_outputs
 from .training import TrainingDiverged, evaluate, fit, predict_classes
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "load_toy",
     "prepare_images",
     "TrainingDiverged",
+    "classes_from_outputs",
     "evaluate",
     "fit",
     "predict_classes",

@@ -6,9 +6,10 @@ goes through `positive_int`, so they are all refused the same way with the same 
 
 from __future__ import annotations
 
+import math
 import numbers
 
-__all__ = ["NotAWholeNumberError", "positive_int"]
+__all__ = ["NotAWholeNumberError", "finite_number", "positive_int"]
 
 
 class NotAWholeNumberError(TypeError, ValueError):
@@ -35,3 +36,13 @@ def positive_int(value: object, name: str) -> int:
     if value < 1:
         raise ValueError(f"{name} must be at least 1, got {value!r}.")
     return int(value)
+
+
+def finite_number(x: object, name: str, *, low: float = 0.0, low_ok: bool = True) -> float:
+    """A finite real number >= low (or > low when low_ok is False), as a float."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+        raise ValueError(f"{name} must be a finite number, got {x!r}.")
+    if x < low or (x == low and not low_ok):
+        relation = ">=" if low_ok else ">"
+        raise ValueError(f"{name} must be {relation} {low}, got {x!r}.")
+    return float(x)

@@ -222,20 +222,8 @@ class Layer(Module):
     def _forward(self, x: list) -> list[Value]:
         return [neuron._forward(x) for neuron in self.neurons]
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"neurons.{j}.{name}", p)
-            for j, neuron in enumerate(self.neurons)
-            for name, p in neuron.named_parameters()
-        ]
-
-    def weights(self) -> list[Value]:
-        """All weights of the layer (no biases), neuron by neuron."""
-        return [wi for neuron in self.neurons for wi in neuron.w]
-
-    def biases(self) -> list[Value]:
-        """The biases of the layer, one per neuron."""
-        return [neuron.b for neuron in self.neurons]
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(f"neurons.{j}", neuron) for j, neuron in enumerate(self.neurons)]
 
     def _tensors(self) -> list[tuple[str, tuple[int, ...], list[Value]]]:
         return [
@@ -365,20 +353,8 @@ class MLP(Module):
         self._program = compile(self, (np.zeros(self.nin),), parameters=parameters)
         return self._program
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"layers.{k}.{name}", p)
-            for k, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
-        ]
-
-    def weights(self) -> list[Value]:
-        """All weights (no biases), layer by layer: pass to l2_penalty to spare the biases."""
-        return [wi for layer in self.layers for wi in layer.weights()]
-
-    def biases(self) -> list[Value]:
-        """All biases, layer by layer."""
-        return [bi for layer in self.layers for bi in layer.biases()]
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(f"layers.{k}", layer) for k, layer in enumerate(self.layers)]
 
     def _tensors(self) -> list[tuple[str, tuple[int, ...], list[Value]]]:
         return [

@@ -46,7 +46,8 @@ __all__ = ["Module"]
 class Module:
     """Base class: parameters, gradients, state dicts and files.
 
-    A subclass provides `named_parameters`, `_tensors` (its parameters grouped into
+    A subclass provides `named_children` (its parts) or, for a module without parts, its own
+    `named_parameters`, `weights` and `biases`; and `_tensors` (its parameters grouped into
     arrays for `state_dict`) and `_config` (the constructor arguments that rebuild it).
     """
 
@@ -59,9 +60,29 @@ class Module:
 
     # -- parameters -----------------------------------------------------------------------
 
+    def named_children(self) -> list[tuple[str, Module]]:
+        """The parts this module is made of, each with its name ("layers.0", "neurons.3").
+
+        A module made of parts needs only this: its parameters, weights and biases are
+        theirs, in order, the names prefixed with the part's name.
+        """
+        return []
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name (see the module docstring), in order."""
-        raise NotImplementedError(f"{type(self).__name__} must define named_parameters()")
+        return [
+            (f"{prefix}.{name}", p)
+            for prefix, child in self.named_children()
+            for name, p in child.named_parameters()
+        ]
+
+    def weights(self) -> list[Value]:
+        """The weights only (no biases), in order: pass to l2_penalty to spare the biases."""
+        return [w for _, child in self.named_children() for w in child.weights()]
+
+    def biases(self) -> list[Value]:
+        """The biases only, in order."""
+        return [b for _, child in self.named_children() for b in child.biases()]
 
     def parameters(self) -> list[Value]:
         """Every parameter (weights and biases) as a list of Values, in a fixed order."""
