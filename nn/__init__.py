@@ -24,8 +24,10 @@ from .interop import (
     to_torch_state_dict,
 )
 from .losses import binary_cross_entropy, hinge, l2_penalty, mse, softmax_cross_entropy
-from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from .mlp import ACTIVATIONS, MLP, Layer, Neuron
+from .module import Module
 from .optim import SGD, Adam, LinearDecay, Optimizer, StepLR
+from .predictions import classes_from_outputs
 from .training import TrainingDiverged, evaluate, fit, predict_classes
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "load_toy",
     "prepare_images",
     "TrainingDiverged",
+    "classes_from_outputs",
     "evaluate",
     "fit",
     "predict_classes",

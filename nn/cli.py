@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from . import data, losses, optim
-from .module import MLP
+from .checks import positive_int
+from .mlp import MLP
 from .training import ENGINES, TrainingDiverged, evaluate, fit
 
 TOY_SETS = ("moons", "circles", "spirals", "xor", "blobs")
@@ -56,11 +57,9 @@ DEFAULTS = {
 }
 
 
-def positive_int(text: str) -> int:
-    value = _parse(int, text, "a whole number")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def whole_number(text: str) -> int:
+    """An argparse type: a whole number >= 1 (`nn.checks.positive_int`)."""
+    return _count(_parse(int, text, "a whole number"), "the number")
 
 
 def positive_float(text: str) -> float:
@@ -87,16 +86,38 @@ def hidden_sizes(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated layer sizes such as 32 or 64,32, got {text!r}"
         ) from None
-    if any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError(f"layer sizes must be at least 1, got {text!r}")
-    return sizes
+    return [_count(size, "layer sizes") for size in sizes]
 
 
-def _parse(kind: type, text: str, what: str):  # noqa: ANN202
+def _count(value: int, what: str) -> int:
+    try:
+        return positive_int(value, what)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).rstrip(".")) from None
+
+
+def _parse(kind: type, text: str, what: str) -> int | float:
     try:
         return kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+
+def default_help(option: str) -> str:
+    """The defaults of `option` from DEFAULTS, as the help text says them:
+    "toy 20; cifar10 10 compiled, 5 interpreted"."""
+    def show(key: str) -> str:
+        value = DEFAULTS[key][option]
+        if value is None:
+            return "all"
+        if isinstance(value, list):
+            return ",".join(map(str, value))
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    compiled, interpreted = show("cifar10-compiled"), show("cifar10-interpreted")
+    cifar = (compiled if compiled == interpreted
+             else f"{compiled} compiled, {interpreted} interpreted")
+    return f"toy {show('toy')}; cifar10 {cifar}"
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -121,64 +142,72 @@ def build_parser() -> argparse.ArgumentParser:
         "weights and plots to --out. With no options: the two-moons toy set, in seconds.",
         formatter_class=HelpFormatter,
     )
-    where = train.add_argument_group("data")
-    where.add_argument("--dataset", choices=(*TOY_SETS, "cifar10"), default="moons",
+    add_data_options(train)
+    add_model_options(train)
+    add_training_options(train)
+    return parser
+
+
+def add_data_options(train: argparse.ArgumentParser) -> None:
+    group = train.add_argument_group("data")
+    group.add_argument("--dataset", choices=(*TOY_SETS, "cifar10"), default="moons",
                        help="the toy 2-D sets are generated in code; cifar10 reads the "
                        "official 'python version' files")
-    where.add_argument("--data-dir", type=Path, default=None,
+    group.add_argument("--data-dir", type=Path, default=None,
                        help="CIFAR-10 folder (cifar-10-batches-py), its parent, or the "
                        ".tar.gz archive; default: $CIFAR10_DIR, else "
                        f"{data.default_data_dir()}")
-    where.add_argument("--download", action="store_true",
+    group.add_argument("--download", action="store_true",
                        help="download CIFAR-10 (about 163 MB) into --data-dir if missing")
-    where.add_argument("--train-size", type=positive_int, default=None,
-                       help="training examples (toy default 200; cifar10 default 4000)")
-    where.add_argument("--test-size", type=positive_int, default=None,
-                       help="test examples, evaluated after every epoch (toy default 200; "
-                       "cifar10: all 10,000 compiled, 1000 interpreted)")
-    where.add_argument("--balanced", action="store_true",
+    group.add_argument("--train-size", type=whole_number, default=None,
+                       help=f"training examples (default: {default_help('train_size')})")
+    group.add_argument("--test-size", type=whole_number, default=None,
+                       help="test examples, evaluated after every epoch (default: "
+                       f"{default_help('test_size')})")
+    group.add_argument("--balanced", action="store_true",
                        help="cifar10: the same number of images from every class")
-    where.add_argument("--image-size", type=positive_int, default=32,
+    group.add_argument("--image-size", type=whole_number, default=32,
                        help="cifar10: resize images to N x N (8 or 16 train much faster "
                        "with the interpreted engine)")
-    where.add_argument("--grayscale", action="store_true", help="cifar10: one channel")
+    group.add_argument("--grayscale", action="store_true", help="cifar10: one channel")
 
-    model = train.add_argument_group("model")
-    model.add_argument("--hidden", type=hidden_sizes, default=None,
-                       help="hidden layer sizes, comma-separated (toy default 16,16; "
-                       "cifar10: 64 compiled, 32 interpreted)")
-    model.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu")
-    model.add_argument("--loss", choices=("cross_entropy", "hinge"), default="cross_entropy")
 
-    training = train.add_argument_group("training")
-    training.add_argument("--engine", choices=ENGINES, default=None,
-                          help="compiled: trace one sample's graph once and run whole batches "
-                          "with NumPy (fast); interpreted: build every sample's graph of "
-                          "Values and call backward() (the same numbers, hundreds of times "
-                          "slower). Default: compiled for cifar10, interpreted for toy sets")
-    training.add_argument("--epochs", type=positive_int, default=None,
-                          help="passes over the training data (toy default 20; cifar10: 10 "
-                          "compiled, 5 interpreted)")
-    training.add_argument("--batch-size", type=positive_int, default=None,
-                          help="examples per gradient step (toy default 16; cifar10: 64 "
-                          "compiled, 32 interpreted)")
-    training.add_argument("--lr", type=positive_float, default=None,
-                          help="learning rate (sgd: toy 0.1, cifar10 0.01 compiled, 0.005 "
-                          "interpreted; adam: toy 0.01, cifar10 0.001)")
-    training.add_argument("--schedule", choices=SCHEDULES, default=None,
-                          help="learning rate over the epochs: constant, or linear decay from "
-                          "--lr towards 0 (the last epoch uses lr / epochs). Default: linear "
-                          "for cifar10 compiled, else constant")
-    training.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
-    training.add_argument("--momentum", type=non_negative_float, default=0.9,
-                          help="sgd momentum")
-    training.add_argument("--weight-decay", type=non_negative_float, default=0.0)
-    training.add_argument("--seed", type=int, default=0,
-                          help="initial weights, shuffling and toy data")
-    training.add_argument("--no-progress", action="store_true", help="hide progress bars")
-    training.add_argument("--out", type=Path, default=None,
-                          help="output folder (default runs/<dataset>)")
-    return parser
+def add_model_options(train: argparse.ArgumentParser) -> None:
+    group = train.add_argument_group("model")
+    group.add_argument("--hidden", type=hidden_sizes, default=None,
+                       help="hidden layer sizes, comma-separated (default: "
+                       f"{default_help('hidden')})")
+    group.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu")
+    group.add_argument("--loss", choices=tuple(LOSSES), default="cross_entropy")
+
+
+def add_training_options(train: argparse.ArgumentParser) -> None:
+    group = train.add_argument_group("training")
+    group.add_argument("--engine", choices=ENGINES, default=None,
+                       help="compiled: trace one sample's graph once and run whole batches "
+                       "with NumPy (fast); interpreted: build every sample's graph of "
+                       "Values and call backward() (the same numbers, hundreds of times "
+                       "slower). Default: compiled for cifar10, interpreted for toy sets")
+    group.add_argument("--epochs", type=whole_number, default=None,
+                       help=f"passes over the training data (default: {default_help('epochs')})")
+    group.add_argument("--batch-size", type=whole_number, default=None,
+                       help=f"examples per gradient step (default: {default_help('batch_size')})")
+    group.add_argument("--lr", type=positive_float, default=None,
+                       help=f"learning rate (default with sgd: {default_help('sgd_lr')}; "
+                       f"with adam: {default_help('adam_lr')})")
+    group.add_argument("--schedule", choices=SCHEDULES, default=None,
+                       help="learning rate over the epochs: constant, or linear decay from "
+                       "--lr towards 0 (the last epoch uses lr / epochs). Default: "
+                       f"{default_help('schedule')}")
+    group.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
+    group.add_argument("--momentum", type=non_negative_float, default=0.9,
+                       help="sgd momentum")
+    group.add_argument("--weight-decay", type=non_negative_float, default=0.0)
+    group.add_argument("--seed", type=int, default=0,
+                       help="initial weights, shuffling and toy data")
+    group.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    group.add_argument("--out", type=Path, default=None,
+                       help="output folder (default runs/<dataset>)")
 
 
 @dataclass
@@ -347,11 +376,9 @@ def write_outputs(args: argparse.Namespace, model: MLP, history: dict, splits: S
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "train":
-        check_options(args, parser)
-        return train_command(args)
-    return 0
+    args = parser.parse_args(argv)  # "train" is the only command, and it is required
+    check_options(args, parser)
+    return train_command(args)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .module import MLP
+from .mlp import MLP
 
 __all__ = [
     "from_torch_state_dict",

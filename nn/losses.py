@@ -175,7 +175,7 @@ def _is_batch_of_scores(logits: object, target: object) -> bool:
     """A list of rows is a batch, a row of scalars one sample.
 
     Only when the logits cannot tell (empty, or not a list at all) does the target decide,
-    as it used to, so that those mistakes keep their error messages.
+    so that those mistakes get the error message that fits the target given.
     """
     if _is_sequence(logits) and len(logits) > 0:
         return _is_sequence(logits[0])

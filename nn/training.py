@@ -6,26 +6,37 @@ One step of mini-batch gradient descent on a batch B of examples:
     theta   <- theta - lr * dL/dtheta                                  (optimizer.step())
 
 `fit` repeats it over shuffled batches for a number of epochs and records a history of the
-loss and accuracy per epoch, for training and validation data.
+loss and accuracy per epoch, for training and validation data. There is ONE epoch loop
+(history, schedule, divergence, progress bar); the engine only chooses the batch step that
+runs inside it (see `nn.batch_step`).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from autograd_scalar import Value, no_grad
+from autograd_scalar import Value
 
+from .batch_step import BatchStep
+from .compiled import CompiledStep
 from .data import iterate_minibatches
+from .interpreted import InterpretedStep
+from .predictions import classes_from_outputs, predict_classes
 
 __all__ = ["fit", "evaluate", "predict_classes", "TrainingDiverged", "ENGINES"]
 
 ENGINES = ("interpreted", "compiled")
+
+#: Examples per batch when evaluating (no gradients: only memory limits the size).
+EVAL_BATCH_SIZE = 256
+
+HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 
 Loss = Callable[[list[list[Value]], Sequence[int]], Value]
 
@@ -82,73 +93,50 @@ def fit(
         val = _check_data(val, "val")
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}.")
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
-    history: dict[str, list] = {
-        key: [] for key in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
-    }
-    if engine == "compiled":
-        from .compiled import fit_compiled  # (keeps this file about the loop you read)
-
-        return fit_compiled(model, loss, optimizer, (X, y), val, epochs, batch_size, seed,
-                            scheduler, progress, on_epoch_end, history)
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        # The order of epoch e comes from (seed, e): reproducible, and new every epoch.
-        batches = iterate_minibatches(X, y, batch_size, shuffle=True, seed=seed, epoch=epoch - 1)
-        train_loss, train_acc = _train_one_epoch(
-            model, loss, optimizer, batches, len(X), batch_size, f"epoch {epoch}/{epochs}",
-            progress,
-        )
-        seconds = time.perf_counter() - start
-        val_loss, val_acc = evaluate(model, loss, *val, batch_size=256) if val else (None, None)
-        if scheduler is not None:
-            scheduler.step()
-        for key, value in zip(
-            history, (epoch, train_loss, train_acc, val_loss, val_acc, seconds)
-        ):
-            history[key].append(value)
-        if on_epoch_end is not None:
-            on_epoch_end(history)
+    history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
+    with _batch_step(engine, model, loss, optimizer, X, y) as step:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            # The order of epoch e comes from (seed, e): reproducible, and new every epoch.
+            batches = iterate_minibatches(X, y, batch_size, shuffle=True, seed=seed,
+                                          epoch=epoch - 1)
+            where = f"epoch {epoch}/{epochs}"
+            bar = tqdm(batches, total=math.ceil(len(X) / batch_size), leave=False, desc=where,
+                       disable=not progress, unit="batch")
+            with bar:
+                train_loss, train_acc = _train_one_epoch(step, bar, where, optimizer)
+            seconds = time.perf_counter() - start
+            val_loss, val_acc = _evaluate(step, *val) if val is not None else (None, None)
+            if scheduler is not None:
+                scheduler.step()
+            for key, value in zip(HISTORY_KEYS, (epoch, train_loss, train_acc, val_loss,
+                                                 val_acc, seconds)):
+                history[key].append(value)
+            if on_epoch_end is not None:
+                step.sync()  # the callback may look at the model
+                on_epoch_end(history)
     return history
 
 
-def _train_one_epoch(
-    model: Any,
-    loss: Loss,
-    optimizer: Any,
-    batches: Iterable[tuple[np.ndarray, np.ndarray]],
-    n_examples: int,
-    batch_size: int,
-    description: str,
-    progress: bool,
-) -> tuple[float, float]:
-    """One gradient step per batch; returns the epoch's mean loss and accuracy."""
+def _train_one_epoch(step: BatchStep, bar: tqdm, where: str,
+                     optimizer: Any) -> tuple[float, float]:
+    """One gradient step per batch of `bar`; returns the epoch's mean loss and accuracy."""
     total_loss = correct = seen = 0.0
-    bar = tqdm(batches, total=math.ceil(n_examples / batch_size), desc=description,
-               disable=not progress, leave=False, unit="batch")
-    for step, (xb, yb) in enumerate(bar, start=1):
-        optimizer.zero_grad()
+    for number, (xb, yb) in enumerate(bar, start=1):
         try:
-            outputs = [model(x) for x in xb]
-            batch_loss = loss(outputs, yb.tolist())
+            result = step.train(xb, yb)
         except OverflowError as error:  # an op overflowed: the weights have blown up
-            bar.close()
-            raise TrainingDiverged(f"{error} ({description}, batch {step}). "
+            raise TrainingDiverged(f"{error} ({where}, batch {number}). "
                                    f"{_lr_hint(optimizer)}") from error
-        if not math.isfinite(batch_loss.data):
-            bar.close()
+        if not math.isfinite(result.total_loss):
             raise TrainingDiverged(
-                f"the loss became {batch_loss.data} in {description}, batch {step}. "
-                f"Training stopped before applying that step. {_lr_hint(optimizer)}"
+                f"the loss became {result.total_loss / len(xb)} in {where}, batch "
+                f"{number}. Training stopped before applying that step. {_lr_hint(optimizer)}"
             )
-        batch_loss.backward()
-        optimizer.step()
-        total_loss += batch_loss.data * len(xb)
-        correct += int(np.sum(_classes([[v.data for v in out] for out in outputs]) == yb))
+        total_loss += result.total_loss
+        correct += int(np.sum(classes_from_outputs(result.outputs) == yb))
         seen += len(xb)
         bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
-    bar.close()
     return total_loss / seen, correct / seen
 
 
@@ -159,7 +147,7 @@ def _lr_hint(optimizer: Any) -> str:
 
 
 def evaluate(
-    model: Any, loss: Loss, X: np.ndarray, y: np.ndarray, batch_size: int = 256,
+    model: Any, loss: Loss, X: np.ndarray, y: np.ndarray, batch_size: int = EVAL_BATCH_SIZE,
     engine: str = "interpreted",
 ) -> tuple[float, float]:
     """The mean loss and the accuracy of `model` on (X, y), without recording a graph.
@@ -168,33 +156,29 @@ def evaluate(
     fraction of the time for big inputs.
     """
     X, y = _check_data((X, y), "evaluation")
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
-    if engine == "compiled":
-        from .compiled import evaluate_compiled
+    with _batch_step(engine, model, loss, None, X, y) as step:
+        return _evaluate(step, X, y, batch_size)
 
-        return evaluate_compiled(model, loss, X, y, batch_size)
+
+def _evaluate(step: BatchStep, X: np.ndarray, y: np.ndarray,
+              batch_size: int = EVAL_BATCH_SIZE) -> tuple[float, float]:
+    """Mean loss and accuracy on (X, y) with the step's current parameters."""
     total_loss = correct = 0.0
-    with no_grad():
-        for start in range(0, len(X), batch_size):
-            xb, yb = X[start : start + batch_size], y[start : start + batch_size]
-            outputs = [model(x) for x in xb]
-            total_loss += loss(outputs, yb.tolist()).data * len(xb)
-            correct += int(np.sum(_classes([[v.data for v in out] for out in outputs]) == yb))
+    for start in range(0, len(X), batch_size):
+        part = slice(start, start + batch_size)
+        result = step.forward(X[part], y[part])
+        total_loss += result.total_loss
+        correct += int(np.sum(classes_from_outputs(result.outputs) == y[part]))
     return total_loss / len(X), correct / len(X)
 
 
-def predict_classes(model: Any, X: np.ndarray) -> np.ndarray:
-    """Predicted class per row of X (``model.predict`` gives the outputs): the argmax of the
-    outputs, or ``output > 0`` for a model with one output."""
-    return _classes(model.predict(X))
-
-
-def _classes(outputs: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
-    outputs = np.asarray(outputs, dtype=float)
-    if outputs.shape[1] == 1:  # one output: a logit (or score) for class 1
-        return (outputs[:, 0] > 0).astype(np.int64)
-    return np.argmax(outputs, axis=1)
+def _batch_step(engine: str, model: Any, loss: Loss, optimizer: Any, X: np.ndarray,
+                y: np.ndarray) -> BatchStep:
+    if engine == "interpreted":
+        return InterpretedStep(model, loss, optimizer)
+    if engine == "compiled":
+        return CompiledStep(model, loss, optimizer, X, y)
+    raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
 
 
 def _check_data(data: tuple[np.ndarray, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:

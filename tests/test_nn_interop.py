@@ -11,7 +11,7 @@ from nn.interop import (
     to_torch_sequential,
     to_torch_state_dict,
 )
-from nn.module import ACTIVATIONS, MLP
+from nn.mlp import ACTIVATIONS, MLP
 
 
 def our_grads(model: MLP) -> dict[str, np.ndarray]:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from autograd_scalar import Value, topological_order
 from nn.losses import binary_cross_entropy, hinge, l2_penalty, mse, softmax_cross_entropy
-from nn.module import MLP
+from nn.mlp import MLP
 
 
 def values(rows):

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_scalar import Value, gradcheck
-from nn.module import MLP, Layer, Module, Neuron
+from nn.mlp import MLP, Layer, Neuron
+from nn.module import Module
 
 
 def numpy_forward(model: MLP, x: np.ndarray) -> np.ndarray:

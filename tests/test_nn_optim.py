@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograd_scalar import Value
-from nn.module import MLP
+from nn.mlp import MLP
 from nn.optim import SGD, Adam, LinearDecay, StepLR
 
 N_PARAMS = 7
@@ -229,7 +229,7 @@ def test_linear_decay_matches_torch_linear_lr(torch, final_factor):
 
 def test_schedule_bad_arguments_and_state():
     opt = SGD([Value(0.0)], lr=1.0)
-    with pytest.raises(ValueError, match="step_size must be >= 1"):
+    with pytest.raises(ValueError, match="step_size must be at least 1"):
         StepLR(opt, step_size=0)
     with pytest.raises(ValueError, match=r"final_factor must be in \[0, 1\]"):
         LinearDecay(opt, total_steps=3, final_factor=2.0)

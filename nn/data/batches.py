@@ -15,6 +15,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..checks import positive_int
+
 
 def _check_pair(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     X, y = np.asarray(X), np.asarray(y)
@@ -59,9 +61,7 @@ def iterate_minibatches(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: 
         ValueError: batch_size < 1, epoch < 0, or X and y of different lengths.
     """
     X, y = _check_pair(X, y)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
-        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    batch_size = positive_int(batch_size, "batch_size")
     if epoch < 0:
         raise ValueError(f"epoch must be >= 0, got {epoch}")
     order = _order(len(X), shuffle, seed, epoch)

@@ -20,6 +20,7 @@ from typing import IO, Any, Literal
 
 import numpy as np
 
+from ..checks import positive_int
 from .dataset import ImageDataset
 from .download import (
     ARCHIVE_NAME,
@@ -285,9 +286,8 @@ def load_cifar10(root: str | Path | None = None,
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer))
-                             or size < 1):
-        raise ValueError(f"size must be a positive int or None (all images), got {size!r}")
+    if size is not None:
+        size = positive_int(size, "size (the number of images, or None for all)")
     root = Path(root).expanduser() if root is not None else None
     if download:
         root = download_cifar10(_download_dir(root), progress=progress)
