@@ -38,7 +38,7 @@ from .preprocess import (
     to_float,
     to_grayscale,
 )
-from .safe_pickle import RestrictedUnpickler, UnsafePickleError, load_pickle
+from .safe_pickle import PickleFormatError, RestrictedUnpickler, UnsafePickleError, load_pickle
 from .toy import (
     TOY_DATASETS,
     load_toy,
@@ -60,6 +60,7 @@ __all__ = [
     "DownloadError",
     "ImageDataset",
     "ImageFolderError",
+    "PickleFormatError",
     "RestrictedUnpickler",
     "UnsafeArchiveError",
     "UnsafePickleError",
