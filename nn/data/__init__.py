@@ -12,6 +12,7 @@ Quick tour::
         ...
 """
 
+from .archive import ArchiveError, UnsafeArchiveError, safe_extract
 from .batches import iterate_minibatches, train_val_split
 from .cifar10 import (
     CIFAR10_CLASSES,
@@ -24,10 +25,8 @@ from .download import (
     CIFAR10_MD5,
     CIFAR10_URL,
     DownloadError,
-    UnsafeArchiveError,
     default_data_dir,
     download_cifar10,
-    safe_extract,
 )
 from .image_folder import ImageFolderError, load_image_folder
 from .preprocess import (
@@ -50,6 +49,7 @@ from .toy import (
 )
 
 __all__ = [
+    "ArchiveError",
     "CIFAR10_CLASSES",
     "CIFAR10_MD5",
     "CIFAR10_URL",

@@ -20,6 +20,7 @@ from typing import IO, Any, Literal
 
 import numpy as np
 
+from .archive import MAX_MEMBER_BYTES, ArchiveError, read_members
 from .dataset import ImageDataset
 from .download import (
     ARCHIVE_NAME,
@@ -65,6 +66,9 @@ class _FolderSource:
     def describe(self, name: str) -> str:
         return str(self.location / name)
 
+    def size(self, name: str) -> int:
+        return (self.location / name).stat().st_size
+
     def open(self, name: str) -> IO[bytes]:
         return open(self.location / name, "rb")
 
@@ -80,7 +84,10 @@ class _ArchiveSource:
         self._tar = None
         try:
             self._tar = tarfile.open(archive, "r:*")  # noqa: SIM115 - closed by close()
-            self._members = {m.name: m for m in self._tar.getmembers() if m.isfile()}
+            self._members = {m.name: m for m in read_members(self._tar, archive) if m.isfile()}
+        except ArchiveError as error:  # truncated, or a member too large (a tar bomb)
+            self.close()
+            raise CIFAR10FormatError(str(error)) from error
         except Exception as error:  # tarfile, gzip and zlib each raise their own kind
             self.close()
             raise CIFAR10FormatError(
@@ -93,6 +100,9 @@ class _ArchiveSource:
 
     def describe(self, name: str) -> str:
         return f"{self.location} (member {FOLDER_NAME}/{name})"
+
+    def size(self, name: str) -> int:
+        return self._members[f"{FOLDER_NAME}/{name}"].size
 
     def open(self, name: str) -> IO[bytes]:
         handle = self._tar.extractfile(self._members[f"{FOLDER_NAME}/{name}"])
@@ -110,6 +120,12 @@ _Source = _FolderSource | _ArchiveSource
 def _read(source: _Source, name: str) -> Any:
     """Unpickle one file of `source`, turning any sign of damage into CIFAR10FormatError."""
     where = source.describe(name)
+    if source.size(name) > MAX_MEMBER_BYTES:  # the whole file is read into memory
+        raise CIFAR10FormatError(
+            f"{where} is {source.size(name):,} bytes, but a CIFAR-10 batch is 31 MB (at most "
+            f"{MAX_MEMBER_BYTES:,} accepted); it is not an official file. Delete it and "
+            "download CIFAR-10 again (download=True / --download)."
+        )
     with source.open(name) as handle:
         try:
             return load_pickle(handle, where)
