@@ -3,16 +3,21 @@
 Quick tour::
 
     from nn.data import load_toy, load_cifar10, prepare_images, iterate_minibatches
+    from nn.data import parse_augment
 
     X, y = load_toy("moons")                                   # float64 (200, 2), int64
     train = load_cifar10(split="train", size=4000)             # uint8 (4000, 32, 32, 3)
     test = load_cifar10(split="test", size=1000, balanced=True)
     X_train, X_test = prepare_images(train, test, image_size=8)  # float64 (N, 192)
+    augment = parse_augment("flip,crop", image_shape=(3, 8, 8))  # random flips and shifts
+    rng = np.random.default_rng(0)
     for xb, yb in iterate_minibatches(X_train, train.labels, 32, epoch=0):
+        xb = augment(xb, rng)                                   # a new array, same shape
         ...
 """
 
 from .archive import ArchiveError, UnsafeArchiveError, safe_extract
+from .augment import Compose, RandomCrop, RandomHorizontalFlip, parse_augment
 from .batches import iterate_minibatches, train_val_split
 from .cifar10 import (
     CIFAR10_CLASSES,
@@ -57,10 +62,13 @@ __all__ = [
     "CIFAR10FormatError",
     "CIFAR10NotFoundError",
     "ChannelStandardizer",
+    "Compose",
     "DownloadError",
     "ImageDataset",
     "ImageFolderError",
     "PickleFormatError",
+    "RandomCrop",
+    "RandomHorizontalFlip",
     "RestrictedUnpickler",
     "UnsafeArchiveError",
     "UnsafePickleError",
@@ -77,6 +85,7 @@ __all__ = [
     "make_moons",
     "make_spirals",
     "make_xor",
+    "parse_augment",
     "prepare_images",
     "resize",
     "safe_extract",
