@@ -62,8 +62,17 @@ def _raise_height(node: _Node, height: int) -> None:
         pending.extend((parent, height + 1) for parent in node.parents)
 
 
+#: One shared node for every value made from nothing but its opcode's argument (numbers,
+#: strings, globals): it has no children, so it never grows and needs no parent links.
+_LEAF = _Node()
+_EMPTY_CONTAINERS = {"EMPTY_LIST", "EMPTY_DICT", "EMPTY_SET"}
+
+
 def _add_child(container: _Node, child: _Node) -> None:
-    child.parents.append(container)
+    if container is _LEAF:  # the unpickler fails here too (a str has no append)
+        raise PickleStructureError("a pickle adds items to a value that is not a container")
+    if child is not _LEAF:
+        child.parents.append(container)
     _raise_height(container, child.height + 1)
 
 
@@ -118,7 +127,9 @@ class _Replay:
             self.stack.append(self.memo[arg])
         elif name == "DUP":
             self.stack.append(self.top())
-        else:  # builds a new object from what it pops (or a leaf from nothing)
+        elif not opcode.stack_before and name not in _EMPTY_CONTAINERS:
+            self.stack.extend(_LEAF for _ in opcode.stack_after)  # a number, a string, ...
+        else:  # builds a new object from what it pops
             uses_mark = _MARK in opcode.stack_before
             items = self.pop_to_mark() if uses_mark else self.pop(len(opcode.stack_before))
             if opcode.stack_after:

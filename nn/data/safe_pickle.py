@@ -170,12 +170,17 @@ ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
 }
 
 
+_SCALARS = (str, bytes, bytearray, int, float, complex, type(None))
+
+
 def _finish(obj: Any, done: dict[int, Any]) -> Any:
     """Replace every recipe in the loaded structure with its NumPy object.
 
     Recursion is safe: `check_depth` bounded the nesting to MAX_DEPTH levels. `done` maps
     id -> result so an object shared through the memo is converted once.
     """
+    if isinstance(obj, _SCALARS):  # most of a batch (labels, file names): nothing to do
+        return obj
     key = id(obj)
     if key in done:
         return done[key]
