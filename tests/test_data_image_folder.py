@@ -1,4 +1,4 @@
-"""load_image_folder: root/<class>/*.png|jpg|jpeg -> ImageDataset."""
+"""load_image_folder: root/<class>/*.png|jpg|... -> ImageDataset."""
 
 from __future__ import annotations
 

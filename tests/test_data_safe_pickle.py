@@ -10,7 +10,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from nn.data import UnsafePickleError, load_pickle
+from nn.data import PickleFormatError, UnsafePickleError, load_pickle
 
 
 class Exploit:
@@ -69,3 +69,79 @@ def test_real_batch_loads_through_the_allow_list(cifar_dir):
     batch = load_pickle(cifar_dir / "data_batch_1")
     assert batch["data"].shape == (4000, 3072) and batch["data"].dtype == np.uint8
     assert batch["labels"][:5] == [6, 9, 9, 4, 1]  # the official first labels: frog, truck, ...
+
+
+# ---------------------------------------------------------------- what the allowed names may build
+
+
+def array_pickle(shape, dtype_state, raw, spec=b"u1") -> bytes:
+    """Opcodes of a NumPy array pickle, with every part of its state chosen by the test."""
+    def short(text: bytes) -> bytes:
+        return b"C" + bytes([len(text)]) + text  # SHORT_BINBYTES
+
+    shape_ops = b"(" + b"".join(b"K" + bytes([n]) for n in shape) + b"t"
+    dtype_ops = (b"cnumpy\ndtype\n" + short(spec) + b"\x89\x88\x87R"  # dtype(spec, False, True)
+                 + dtype_state + b"b")
+    return (b"\x80\x03cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85"
+            + short(b"b") + b"\x87R" + b"(K\x01" + shape_ops + dtype_ops + b"\x89"
+            + short(raw) + b"tb.")
+
+
+# (3, '|', None, None, None, -1, -1, 0): what NumPy writes for a plain one-byte type
+PLAIN_STATE = b"(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t"
+
+
+def test_handwritten_array_pickle_loads_like_numpy():
+    blob = array_pickle((2, 3), PLAIN_STATE, bytes(range(6)))
+    out = load_pickle(blob)
+    np.testing.assert_array_equal(out, np.arange(6, dtype=np.uint8).reshape(2, 3))
+    reference = pickle.loads(blob)  # plain pickle agrees on these (trusted) bytes
+    assert out.dtype == reference.dtype and np.array_equal(out, reference)
+    assert out.flags.writeable  # the loader's arrays own their memory
+
+
+@pytest.mark.parametrize("spec,match", [
+    (b"O", "only plain numbers"),  # object pointers read from raw bytes would crash NumPy
+    (b"V8", "only plain numbers"),
+    (b"(2,)u1", "only plain numbers"),  # a sub-array type
+])
+def test_non_numeric_array_types_are_refused(spec, match):
+    with pytest.raises(PickleFormatError, match=match):
+        load_pickle(array_pickle((1,), PLAIN_STATE, b"\x00" * 8, spec=spec))
+
+
+def test_a_dtype_state_claiming_object_flags_is_refused():
+    hasobject = PLAIN_STATE.replace(b"K\x00t", b"K\x3ft")  # flags 63: NPY_ITEM_HASOBJECT etc.
+    with pytest.raises(PickleFormatError, match="unexpected state"):
+        load_pickle(array_pickle((1,), hasobject, b"\x00"))
+
+
+@pytest.mark.parametrize("shape,raw", [((2, 3), b"\x00" * 5), ((200, 200), b"\x00" * 6)])
+def test_shape_must_match_the_bytes_present(shape, raw):
+    """A huge shape with few bytes is refused before anything is allocated."""
+    with pytest.raises(PickleFormatError, match=r"needs \d+ bytes, the file holds"):
+        load_pickle(array_pickle(shape, PLAIN_STATE, raw))
+
+
+def test_allowed_globals_cannot_be_modified_by_build():
+    # numpy.dtype, then BUILD with a state that would set its attributes: GLOBAL is stopped
+    # by the opcode scan, STACK_GLOBAL (built from two strings) by the object itself
+    state = b"}X\x05\x00\x00\x00buildK\x01sb."
+    with pytest.raises(PickleFormatError, match="adds items to a value that is not a container"):
+        load_pickle(b"\x80\x03cnumpy\ndtype\n" + state)
+    stack_global = b"\x80\x04\x8c\x05numpy\x8c\x05dtype\x93"
+    with pytest.raises(PickleFormatError, match="tried to change the state of numpy.dtype"):
+        load_pickle(stack_global + state)
+    assert load_pickle(pickle.dumps(np.zeros(2, np.float32), protocol=4)).dtype == np.float32
+
+
+def test_a_bare_global_is_not_data():
+    with pytest.raises(PickleFormatError, match="is not data"):
+        load_pickle(b"\x80\x03cnumpy\nndarray\n.")
+
+
+@pytest.mark.parametrize("blob", [b"", b"\x80\x04", b"\x80\x04]a.", b"\x80\x04j\x05\x00\x00\x00.",
+                                  b"\x80\x04K\x01K\x02\x85\x85\x85"])
+def test_damage_is_one_error_type(blob):
+    with pytest.raises(PickleFormatError, match="<pickle>"):
+        load_pickle(blob)

@@ -3,15 +3,21 @@
 Quick tour::
 
     from nn.data import load_toy, load_cifar10, prepare_images, iterate_minibatches
+    from nn.data import parse_augment
 
     X, y = load_toy("moons")                                   # float64 (200, 2), int64
     train = load_cifar10(split="train", size=4000)             # uint8 (4000, 32, 32, 3)
     test = load_cifar10(split="test", size=1000, balanced=True)
     X_train, X_test = prepare_images(train, test, image_size=8)  # float64 (N, 192)
+    augment = parse_augment("flip,crop", image_shape=(3, 8, 8))  # random flips and shifts
+    rng = np.random.default_rng(0)
     for xb, yb in iterate_minibatches(X_train, train.labels, 32, epoch=0):
+        xb = augment(xb, rng)                                   # a new array, same shape
         ...
 """
 
+from .archive import ArchiveError, UnsafeArchiveError, safe_extract
+from .augment import Compose, RandomCrop, RandomHorizontalFlip, parse_augment
 from .batches import iterate_minibatches, train_val_split
 from .cifar10 import (
     CIFAR10_CLASSES,
@@ -24,10 +30,8 @@ from .download import (
     CIFAR10_MD5,
     CIFAR10_URL,
     DownloadError,
-    UnsafeArchiveError,
     default_data_dir,
     download_cifar10,
-    safe_extract,
 )
 from .image_folder import ImageFolderError, load_image_folder
 from .preprocess import (
@@ -38,7 +42,7 @@ from .preprocess import (
     to_float,
     to_grayscale,
 )
-from .safe_pickle import RestrictedUnpickler, UnsafePickleError, load_pickle
+from .safe_pickle import PickleFormatError, RestrictedUnpickler, UnsafePickleError, load_pickle
 from .toy import (
     TOY_DATASETS,
     load_toy,
@@ -50,6 +54,7 @@ from .toy import (
 )
 
 __all__ = [
+    "ArchiveError",
     "CIFAR10_CLASSES",
     "CIFAR10_MD5",
     "CIFAR10_URL",
@@ -57,9 +62,13 @@ __all__ = [
     "CIFAR10FormatError",
     "CIFAR10NotFoundError",
     "ChannelStandardizer",
+    "Compose",
     "DownloadError",
     "ImageDataset",
     "ImageFolderError",
+    "PickleFormatError",
+    "RandomCrop",
+    "RandomHorizontalFlip",
     "RestrictedUnpickler",
     "UnsafeArchiveError",
     "UnsafePickleError",
@@ -76,6 +85,7 @@ __all__ = [
     "make_moons",
     "make_spirals",
     "make_xor",
+    "parse_augment",
     "prepare_images",
     "resize",
     "safe_extract",

@@ -21,6 +21,7 @@ from typing import IO, Any, Literal
 import numpy as np
 
 from ..checks import positive_int
+from .archive import MAX_MEMBER_BYTES, ArchiveError, read_members
 from .dataset import ImageDataset
 from .download import (
     ARCHIVE_NAME,
@@ -39,6 +40,7 @@ CIFAR10_CLASSES = (
 )
 IMAGE_SHAPE = (32, 32, 3)  # height, width, channels
 _ROW_LENGTH = 32 * 32 * 3  # 3072 bytes per image in the official files
+_IMAGES_PER_FILE = 10_000  # in each official batch file
 
 
 class CIFAR10FormatError(ValueError):
@@ -66,6 +68,9 @@ class _FolderSource:
     def describe(self, name: str) -> str:
         return str(self.location / name)
 
+    def size(self, name: str) -> int:
+        return (self.location / name).stat().st_size
+
     def open(self, name: str) -> IO[bytes]:
         return open(self.location / name, "rb")
 
@@ -81,7 +86,10 @@ class _ArchiveSource:
         self._tar = None
         try:
             self._tar = tarfile.open(archive, "r:*")  # noqa: SIM115 - closed by close()
-            self._members = {m.name: m for m in self._tar.getmembers() if m.isfile()}
+            self._members = {m.name: m for m in read_members(self._tar, archive) if m.isfile()}
+        except ArchiveError as error:  # truncated, or a member too large (a tar bomb)
+            self.close()
+            raise CIFAR10FormatError(str(error)) from error
         except Exception as error:  # tarfile, gzip and zlib each raise their own kind
             self.close()
             raise CIFAR10FormatError(
@@ -94,6 +102,9 @@ class _ArchiveSource:
 
     def describe(self, name: str) -> str:
         return f"{self.location} (member {FOLDER_NAME}/{name})"
+
+    def size(self, name: str) -> int:
+        return self._members[f"{FOLDER_NAME}/{name}"].size
 
     def open(self, name: str) -> IO[bytes]:
         handle = self._tar.extractfile(self._members[f"{FOLDER_NAME}/{name}"])
@@ -111,6 +122,12 @@ _Source = _FolderSource | _ArchiveSource
 def _read(source: _Source, name: str) -> Any:
     """Unpickle one file of `source`, turning any sign of damage into CIFAR10FormatError."""
     where = source.describe(name)
+    if source.size(name) > MAX_MEMBER_BYTES:  # the whole file is read into memory
+        raise CIFAR10FormatError(
+            f"{where} is {source.size(name):,} bytes, but a CIFAR-10 batch is 31 MB (at most "
+            f"{MAX_MEMBER_BYTES:,} accepted); it is not an official file. Delete it and "
+            "download CIFAR-10 again (download=True / --download)."
+        )
     with source.open(name) as handle:
         try:
             return load_pickle(handle, where)
@@ -168,7 +185,7 @@ def _get(batch: dict, key: str, where: str) -> Any:
 
 
 def _parse_batch(batch: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """Check a batch dict and return (images uint8 (N, 32, 32, 3), labels int64 (N,))."""
+    """Check a batch dict and return (rows uint8 (N, 3072), labels int64 (N,))."""
     if not isinstance(batch, dict):
         raise CIFAR10FormatError(
             f"{where} holds a {type(batch).__name__}, not the dict of a CIFAR-10 batch"
@@ -191,9 +208,12 @@ def _parse_batch(batch: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
         raise CIFAR10FormatError(
             f"{where}: labels must lie in 0..9, got {labels.min()}..{labels.max()}"
         )
-    # Row = [R plane | G plane | B plane]: view as (N, C, H, W), then move channels last.
-    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-    return np.ascontiguousarray(images), labels.astype(np.int64)
+    return data, labels.astype(np.int64)
+
+
+def _rows_to_images(rows: np.ndarray) -> np.ndarray:
+    """(N, 3072) rows [R plane | G plane | B plane] -> a (N, 32, 32, 3) channels-last view."""
+    return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
 
 
 def _class_names(source: _Source) -> list[str]:
@@ -220,24 +240,66 @@ def _quotas(size: int, n_classes: int) -> np.ndarray:
     return np.array([size // n_classes + (c < size % n_classes) for c in range(n_classes)])
 
 
-def _have_enough(labels: np.ndarray, size: int | None, balanced: bool) -> bool:
-    if size is None:
-        return False  # read every file of the split
-    if not balanced:
-        return len(labels) >= size
-    counts = np.bincount(labels, minlength=len(CIFAR10_CLASSES))
-    return bool(np.all(counts >= _quotas(size, len(CIFAR10_CLASSES))))
+class _Subset:
+    """Chooses the subset batch by batch, in file order, and copies it into one array.
 
+    The rules ("the first `size` images", "the first quota of each class") depend only on
+    the images before, so each batch can be decided as it is read and then dropped: with a
+    `size`, the result array is allocated once and filled in place, and memory stays at the
+    result plus one batch (50,000 images: 147 MiB + 30 MiB), never a list of all batches
+    plus their concatenation.
+    """
 
-def _select(labels: np.ndarray, size: int | None, balanced: bool) -> np.ndarray:
-    """Indices of the subset, in file order: the first `size`, or the first quota per class."""
-    if size is None:
-        return np.arange(len(labels))
-    if not balanced:
-        return np.arange(size)
-    quotas = _quotas(size, len(CIFAR10_CLASSES))
-    chosen = [np.flatnonzero(labels == c)[:quota] for c, quota in enumerate(quotas)]
-    return np.sort(np.concatenate(chosen))
+    def __init__(self, size: int | None, balanced: bool, n_files: int):
+        n_classes = len(CIFAR10_CLASSES)
+        self.size, self.balanced = size, balanced
+        self.quotas = _quotas(size, n_classes) if size is not None and balanced else None
+        self.taken = np.zeros(n_classes, np.int64)  # chosen so far, per class
+        self.seen = np.zeros(n_classes, np.int64)  # read so far, per class
+        # Allocate up front only what the official files can fill: a size beyond that will
+        # be refused as too large once the files are read, not by a giant allocation.
+        fits = size is not None and size <= _IMAGES_PER_FILE * n_files
+        self.images = np.empty((size, *IMAGE_SHAPE), np.uint8) if fits else None
+        self.labels = np.empty(size, np.int64) if fits else None
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []  # when not allocated up front
+
+    def complete(self) -> bool:
+        if self.size is None:
+            return False  # read every file of the split
+        if self.quotas is not None:
+            return bool(np.all(self.taken >= self.quotas))
+        return int(self.taken.sum()) >= self.size
+
+    def _chosen(self, labels: np.ndarray) -> np.ndarray | slice:
+        """Indices of this batch's images that join the subset."""
+        if self.size is None:
+            return slice(None)
+        if self.quotas is None:
+            return slice(0, self.size - int(self.taken.sum()))
+        wanted = self.quotas - self.taken
+        chosen = [np.flatnonzero(labels == c)[:max(n, 0)] for c, n in enumerate(wanted)]
+        return np.sort(np.concatenate(chosen))
+
+    def add(self, rows: np.ndarray, labels: np.ndarray) -> None:
+        """Take what the rule wants from one batch (rows (N, 3072), labels (N,))."""
+        self.seen += np.bincount(labels, minlength=len(self.seen))
+        chosen = self._chosen(labels)
+        images, labels = _rows_to_images(rows[chosen]), labels[chosen]
+        if self.images is None:
+            self.parts.append((np.ascontiguousarray(images), labels))
+        else:
+            start = int(self.taken.sum())
+            self.images[start:start + len(labels)] = images  # the HWC copy, made in place
+            self.labels[start:start + len(labels)] = labels
+        self.taken += np.bincount(labels, minlength=len(self.taken))
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.images is not None:
+            return self.images, self.labels  # complete() was checked: every row is filled
+        if len(self.parts) == 1:
+            return self.parts[0]
+        return (np.concatenate([images for images, _ in self.parts]),
+                np.concatenate([labels for _, labels in self.parts]))
 
 
 def _download_dir(root: Path | None) -> Path:
@@ -263,6 +325,9 @@ def load_cifar10(root: str | Path | None = None,
     official files and the course's subset give the same images. Note: the course's
     ``test_batch`` is sorted by class, so a test subset should use ``balanced=True``
     (a warning is issued when a subset misses whole classes).
+
+    Memory: the result is allocated once (uint8; all 50,000 training images take 147 MiB)
+    and filled batch by batch, so the peak is the result plus one batch being read.
 
     Args:
         root: The ``cifar-10-batches-py`` folder, its parent, or ``cifar-10-python.tar.gz``
@@ -292,19 +357,17 @@ def load_cifar10(root: str | Path | None = None,
     if download:
         root = download_cifar10(_download_dir(root), progress=progress)
     source = _open_source(root if root is not None else default_data_dir())
+    files = TRAIN_FILES if split == "train" else TEST_FILES
+    subset, read, missing = _Subset(size, balanced, len(files)), [], []
     try:
         class_names = _class_names(source)
-        files = TRAIN_FILES if split == "train" else TEST_FILES
-        images, labels, read, missing = [], np.zeros(0, np.int64), [], []
         for name in files:
-            if _have_enough(labels, size, balanced):
+            if subset.complete():
                 break
             if not source.has(name):
                 missing.append(name)
                 continue
-            batch_images, batch_labels = _parse_batch(_read(source, name), source.describe(name))
-            images.append(batch_images)
-            labels = np.concatenate([labels, batch_labels])
+            subset.add(*_parse_batch(_read(source, name), source.describe(name)))
             read.append(name)
     finally:
         source.close()
@@ -313,11 +376,9 @@ def load_cifar10(root: str | Path | None = None,
             f"{source.location} has no {split} batch (looked for {', '.join(files)}). Download "
             "the full set with download=True / --download."
         )
-    if size is not None and not _have_enough(labels, size, balanced):
-        _raise_too_few(split, size, balanced, labels, source.location, read, missing)
-    chosen = _select(labels, size, balanced)
-    all_images = np.concatenate(images) if len(images) > 1 else images[0]
-    dataset = ImageDataset(all_images[chosen], labels[chosen], class_names)
+    if size is not None and not subset.complete():
+        _raise_too_few(split, size, balanced, subset.seen, source.location, read, missing)
+    dataset = ImageDataset(*subset.result(), class_names)
     absent = [class_names[c] for c in np.flatnonzero(dataset.class_counts() == 0)]
     if absent and len(dataset) >= len(class_names):
         warnings.warn(
@@ -328,17 +389,17 @@ def load_cifar10(root: str | Path | None = None,
     return dataset
 
 
-def _raise_too_few(split: str, size: int, balanced: bool, labels: np.ndarray, location: Path,
+def _raise_too_few(split: str, size: int, balanced: bool, counts: np.ndarray, location: Path,
                    read: list[str], missing: list[str]) -> None:
-    """Explain that the files found hold fewer images than requested."""
+    """Explain that the files found (holding `counts` images per class) are too few."""
     if balanced:
-        counts = np.bincount(labels, minlength=len(CIFAR10_CLASSES))
         quota = _quotas(size, len(CIFAR10_CLASSES)).max()
         wanted = f"{size} {split} images balanced ({quota} per class)"
         have = f"the fewest of any class is {counts.min()} ({CIFAR10_CLASSES[counts.argmin()]})"
         limit = counts.min() * len(CIFAR10_CLASSES)
     else:
-        wanted, have, limit = f"{size} {split} images", f"they hold {len(labels)}", len(labels)
+        total = int(counts.sum())
+        wanted, have, limit = f"{size} {split} images", f"they hold {total}", total
     absent = f"; missing files: {', '.join(missing)}" if missing else ""
     raise ValueError(
         f"asked for {wanted}, but {location} has only {', '.join(read)}: {have}{absent}. "

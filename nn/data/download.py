@@ -6,22 +6,28 @@ Where the data lives:
     and unpacked into ``cifar-10-batches-py/`` beside it.
 
 Why so careful:
-    A tar archive may hold members named ``/etc/x`` or ``../../x``, or links pointing out of
-    the target folder; a naive ``extractall`` writes wherever they say. We refuse such members
-    ourselves and also use tarfile's ``"data"`` filter where Python provides it (3.12, 3.11.4+).
+    A download can stop half way (a cut connection, a chunked response cut short) or be an
+    HTML error page served with status 200. Either must fail now, with `DownloadError`, and
+    leave no file behind: a file kept under the archive's name would be reused by every later
+    run. So we stream to a temporary file, compare the byte count with Content-Length, check
+    the MD5 (or, with ``md5=None``, that the file is a readable tar archive within the size
+    limits of `nn.data.archive`), and only then move it into place. Unpacking goes through
+    `safe_extract` (see archive.py: no member may escape the folder or expand without end).
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
-import tarfile
 import tempfile
-import urllib.error
+import urllib.parse
 import urllib.request
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from tqdm import tqdm
+
+from .archive import ArchiveError, list_members, safe_extract
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
@@ -37,10 +43,6 @@ _CHUNK = 1 << 20  # read and hash 1 MiB at a time: constant memory for a 163 MB 
 
 class DownloadError(OSError):
     """The download failed, or the file fetched does not have the expected MD5."""
-
-
-class UnsafeArchiveError(ValueError):
-    """An archive member would be written outside the target folder (or is a link/device)."""
 
 
 def default_data_dir() -> Path:
@@ -68,88 +70,90 @@ def is_complete_folder(folder: str | Path) -> bool:
     return all((Path(folder) / name).is_file() for name in ALL_FILES)
 
 
-def _check_member(member: tarfile.TarInfo, dest: Path, archive: Path) -> None:
-    """Refuse a member that is absolute, climbs with '..', escapes `dest`, or is not plain."""
-    name = member.name
-    parts = PurePosixPath(name.replace("\\", "/")).parts
-    problem = None
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        problem = "is an absolute path"
-    elif ".." in parts:
-        problem = "contains '..'"
-    elif not (dest / name).resolve().is_relative_to(dest.resolve()):
-        problem = "would be written outside the target folder"
-    elif member.issym() or member.islnk():
-        problem = f"is a link (to '{member.linkname}'); CIFAR-10 contains none"
-    elif not (member.isfile() or member.isdir()):
-        problem = "is a device, fifo or other special file"
-    if problem:
-        raise UnsafeArchiveError(
-            f"refused to extract {archive}: member '{name}' {problem}. The archive is not the "
-            "official CIFAR-10 file; delete it and download again."
+def _check_url(url: str) -> None:
+    """Only http and https: urllib would also open file:// and ftp:// URLs."""
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise DownloadError(
+            f"refused to download {url!r}: only http:// and https:// URLs are accepted. For a "
+            "file already on disk, pass its folder as the root / --data-dir instead."
         )
 
 
-def safe_extract(archive: str | Path, dest: str | Path) -> None:
-    """Extract a .tar.gz into `dest`, refusing any member that could escape it.
+def _stream(url: str, out, progress: bool, desc: str) -> str:
+    """Copy the response body of `url` into `out`; return its MD5. Checks the length."""
+    digest, received = hashlib.md5(), 0
+    with urllib.request.urlopen(url, timeout=60) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
+                  desc=desc, disable=not progress) as bar:
+            for chunk in iter(lambda: response.read(_CHUNK), b""):
+                out.write(chunk)
+                digest.update(chunk)
+                received += len(chunk)
+                bar.update(len(chunk))
+    if total is not None and received != total:
+        raise DownloadError(f"the server announced {total:,} bytes but sent {received:,}")
+    return digest.hexdigest()
 
-    Args:
-        archive: Path of the tar archive (any compression tarfile understands).
-        dest: Folder to extract into (created if needed).
 
-    Raises:
-        UnsafeArchiveError: A member is absolute, contains '..', is a link or a special file.
-            Nothing is extracted in that case (all members are checked first).
-    """
-    archive, dest = Path(archive), Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive) as tar:
-        members = tar.getmembers()
-        for member in members:
-            _check_member(member, dest, archive)
+def _check_download(temp: Path, url: str, md5: str | None, actual_md5: str) -> None:
+    """The MD5 must match; without an MD5, the file must at least be a sound tar archive."""
+    if md5 is not None and actual_md5 != md5.lower():
+        raise DownloadError(
+            f"MD5 mismatch for {url}: expected {md5}, got {actual_md5}. The download "
+            "is corrupt or the server sent a different file; try again, or download the "
+            "archive by hand and pass its folder with --data-dir."
+        )
+    if md5 is None:
         try:
-            if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4: a second line of defence
-                tar.extractall(dest, members=members, filter="data")
-            else:  # pragma: no cover - older Pythons rely on _check_member alone
-                tar.extractall(dest, members=members)
-        except getattr(tarfile, "FilterError", ()) as error:  # pragma: no cover - checked above
-            raise UnsafeArchiveError(f"refused to extract {archive}: {error}") from error
+            list_members(temp)
+        except ArchiveError as error:
+            raise DownloadError(
+                f"{url} did not send a usable tar archive ({error}); nothing was kept. Check "
+                "the URL (an error page is not an archive) and try again."
+            ) from error
 
 
 def _fetch(url: str, target: Path, md5: str | None, progress: bool) -> None:
-    """Stream `url` to a temporary file beside `target`, check its MD5, then move it in place.
+    """Stream `url` to a temporary file beside `target`, check it, then move it in place.
 
-    Writing to a temporary file first means an interrupted download never leaves a truncated
+    Writing to a temporary file first means an interrupted or bad download never leaves a
     file under the final name, which a later run would mistake for the real archive.
     """
-    digest = hashlib.md5()
+    _check_url(url)
     handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
     temp = Path(temp_name)
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
-                      desc=f"Downloading {target.name}", disable=not progress) as bar:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    bar.update(len(chunk))
-        if md5 is not None and digest.hexdigest() != md5.lower():
-            raise DownloadError(
-                f"MD5 mismatch for {url}: expected {md5}, got {digest.hexdigest()}. The download "
-                "is corrupt or the server sent a different file; try again, or download the "
-                f"archive by hand and pass its folder with --data-dir."
-            )
+        with os.fdopen(handle, "wb") as out:
+            actual_md5 = _stream(url, out, progress, f"Downloading {target.name}")
+        _check_download(temp, url, md5, actual_md5)
         os.replace(temp, target)
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        if isinstance(error, DownloadError):
-            raise
+    except DownloadError:
+        raise
+    # urllib raises URLError (an OSError) for a refused connection or an HTTP error status;
+    # http.client raises IncompleteRead (not an OSError) when a chunked body is cut short.
+    except (OSError, ValueError, http.client.HTTPException) as error:
         raise DownloadError(
-            f"could not download {url} to {target}: {error}. Check your internet connection, "
-            f"or download it by hand and put it in {target.parent} (or pass --data-dir)."
+            f"could not download {url} to {target}: {type(error).__name__}: {error}. Check your "
+            f"internet connection, or download it by hand and put it in {target.parent} (or "
+            "pass --data-dir)."
         ) from error
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _is_usable(archive: Path, md5: str | None) -> bool:
+    """A previous download may be reused: its MD5 matches, or (no MD5) it reads as a tar."""
+    if not archive.is_file():
+        return False
+    if md5 is not None:
+        return md5_of_file(archive) == md5.lower()
+    try:
+        list_members(archive)
+    except ArchiveError:
+        return False
+    return True
 
 
 def download_cifar10(root: str | Path | None = None, url: str = CIFAR10_URL,
@@ -163,22 +167,25 @@ def download_cifar10(root: str | Path | None = None, url: str = CIFAR10_URL,
     Args:
         root: Folder to put the data in; default `default_data_dir()`.
         url: Where to download the archive from.
-        md5: Expected hex MD5 of the archive; ``None`` skips the check (not recommended).
+        md5: Expected hex MD5 of the archive; ``None`` only checks that the file is a
+            readable tar archive within the size limits (not recommended).
         progress: Show a tqdm progress bar.
 
     Returns:
         The path of the ``cifar-10-batches-py`` folder.
 
     Raises:
-        DownloadError: The download failed, or its MD5 does not match.
-        UnsafeArchiveError: The archive holds a member that could escape `root`.
+        DownloadError: The URL is not http(s), the download failed or was cut short, its MD5
+            does not match, or (``md5=None``) it is not a tar archive. No file is left.
+        UnsafeArchiveError: The archive holds a member that could escape `root` or is too
+            large (see `nn.data.archive`).
     """
     root = Path(root).expanduser() if root is not None else default_data_dir()
     folder, archive = root / FOLDER_NAME, root / ARCHIVE_NAME
     if is_complete_folder(folder):
         return folder
     root.mkdir(parents=True, exist_ok=True)
-    if not (archive.is_file() and (md5 is None or md5_of_file(archive) == md5.lower())):
+    if not _is_usable(archive, md5):
         _fetch(url, archive, md5, progress)
     safe_extract(archive, root)
     if not is_complete_folder(folder):

@@ -1,4 +1,4 @@
-"""Load a folder of images laid out one sub-folder per class: ``root/<class>/*.png|jpg|jpeg``.
+"""Load a folder of images laid out one sub-folder per class: ``root/<class>/*.png|jpg|...``.
 
 Classes are the sub-folder names sorted alphabetically (label 0 = first name), the same rule
 as torchvision's ImageFolder. For CIFAR-10 class names that order is also the official one.
@@ -12,9 +12,11 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .dataset import ImageDataset
+from .image_modes import pil_to_rgb
 from .preprocess import resize_pil
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+# The formats torchvision's ImageFolder reads, among them TIFF for 16-bit and float images.
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 
 class ImageFolderError(ValueError):
@@ -46,15 +48,20 @@ def _image_files(folder: Path) -> list[Path]:
 
 
 def _read_rgb(path: Path, image_size: int | tuple[int, int] | None) -> np.ndarray:
-    """Decode one file to uint8 (H, W, 3), resized if asked."""
+    """Decode one file to uint8 (H, W, 3) (see image_modes.py for each mode), resized if asked."""
     try:
         with Image.open(path) as image:
-            image = image.convert("RGB")  # also forces pillow to decode the whole file now
+            rgb = pil_to_rgb(image)  # also forces pillow to decode the whole file now
+    except Image.DecompressionBombError as error:  # not an OSError: caught on its own
+        raise ImageFolderError(
+            f"refused image {path}: {error} Pillow stops there to protect memory; if the file "
+            "is genuine, resize it first or raise PIL.Image.MAX_IMAGE_PIXELS."
+        ) from error
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise ImageFolderError(f"cannot decode image {path}: {error}") from error
-    if image_size is not None:
-        image = resize_pil(image, image_size)
-    return np.asarray(image, dtype=np.uint8)
+    if image_size is None:
+        return rgb
+    return np.asarray(resize_pil(Image.fromarray(rgb), image_size), dtype=np.uint8)
 
 
 def load_image_folder(root: str | Path,

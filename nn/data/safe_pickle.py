@@ -1,44 +1,235 @@
-"""Read the official CIFAR-10 pickles without letting a pickle run code.
+"""Read the official CIFAR-10 pickles without letting a pickle run code or crash Python.
 
 `pickle.load` is not a file reader, it is a small program interpreter: a pickle may name any
 importable function (``os.system``, ``builtins.eval``) and ask for it to be called. A file
 downloaded from the internet must therefore never reach plain `pickle.load`.
 
 The CIFAR-10 "python version" files hold only dicts, lists, numbers, strings and NumPy
-arrays. Rebuilding an array needs exactly three globals: ``numpy.core.multiarray._reconstruct``
-(spelt ``numpy._core.multiarray._reconstruct`` by NumPy 2), ``numpy.ndarray`` and
-``numpy.dtype``. `RestrictedUnpickler` admits those and refuses every other name *before*
-anything is imported or called.
+arrays. Three defences, in the order a file meets them:
+
+1. `check_depth` reads the opcodes first and refuses objects nested more than
+   `MAX_DEPTH` levels deep, which would otherwise crash the interpreter (see pickle_depth.py).
+2. `RestrictedUnpickler` resolves only the three names a NumPy array pickle uses
+   (``numpy.core.multiarray._reconstruct``, spelt ``numpy._core...`` by NumPy 2,
+   ``numpy.ndarray`` and ``numpy.dtype``) and refuses every other name *before* anything is
+   imported or called.
+3. Even those three never reach NumPy with the pickle's arguments: they build `_ArrayRecipe`
+   and `_DtypeRecipe` placeholders that check the recorded shape, type and bytes, and the
+   array is made with ``np.frombuffer`` only once everything fits. So a crafted dtype state
+   (object pointers hidden in bytes) or a terabyte shape never reaches NumPy's internals.
+
+Anything else wrong with the bytes raises `PickleFormatError`, one error for all damage.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import pickle
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
-# NumPy's array-rebuilding function, taken from what NumPy itself uses to pickle an array, so
-# we need not import its private module (whose name changed between NumPy 1 and 2).
-_RECONSTRUCT = np.zeros(0).__reduce__()[0]
+from .pickle_depth import MAX_DEPTH, PickleStructureError, check_depth
 
-#: (module, name) pairs a CIFAR-10 pickle may reference, and the object each one means.
-ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
-    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
-}
+__all__ = ["MAX_DEPTH", "PickleFormatError", "RestrictedUnpickler", "UnsafePickleError",
+           "load_pickle"]
+
+# Array element types a CIFAR-10 file may hold: booleans, integers, floats (no objects,
+# strings, dates or structured types, whose raw bytes NumPy would interpret as pointers).
+_PLAIN_KINDS = "biuf"
 
 
 class UnsafePickleError(pickle.UnpicklingError):
     """A pickle asked for a global that is not on the allow-list; nothing was executed."""
 
 
+class PickleFormatError(pickle.UnpicklingError):
+    """The pickle is truncated, damaged, too deeply nested, or holds an array we do not accept."""
+
+
+# --------------------------------------------------------------------------------------------
+# What the three allowed names build: placeholders, checked, then turned into real objects
+# --------------------------------------------------------------------------------------------
+
+
+class _Refusing:
+    """Base of the objects a pickle can reach: no attribute may be set on them from a pickle."""
+
+    __slots__ = ()
+
+    def __setstate__(self, state: Any) -> None:
+        raise PickleFormatError(f"a pickle tried to change the state of {self!r}")
+
+
+class _DtypeRecipe(_Refusing):
+    """``numpy.dtype(spec, align, copy)`` then BUILD with (version, byte order, ...)."""
+
+    __slots__ = ("dtype", "has_state")
+
+    def __init__(self, spec: Any, align: Any = False, copy: Any = True):
+        if isinstance(spec, bytes):
+            spec = spec.decode("latin1")
+        if not isinstance(spec, str) or len(spec) > 8:
+            raise PickleFormatError(f"unexpected array type {spec!r} (want e.g. 'u1', 'f8')")
+        dtype = np.dtype(spec)
+        if dtype.kind not in _PLAIN_KINDS or dtype.fields is not None or dtype.subdtype:
+            raise PickleFormatError(f"refused array type {spec!r}: only plain numbers allowed")
+        self.dtype, self.has_state = dtype, False
+
+    def __setstate__(self, state: Any) -> None:
+        # NumPy writes (3, byte order, None, None, None, -1, -1, 0) for a plain number type.
+        if (self.has_state or not isinstance(state, tuple) or len(state) != 8
+                or state[0] != 3 or state[1] not in ("<", ">", "|", "=")
+                or state[2:] != (None, None, None, -1, -1, 0)):
+            raise PickleFormatError(f"unexpected state {state!r} for array type {self.dtype}")
+        if state[1] in "<>":
+            self.dtype = self.dtype.newbyteorder(state[1])
+        self.has_state = True
+
+
+class _ArrayRecipe(_Refusing):
+    """``_reconstruct(ndarray, shape, dtype)`` then BUILD with (version, shape, dtype, ...)."""
+
+    __slots__ = ("array",)
+
+    def __init__(self) -> None:
+        self.array: np.ndarray | None = None
+
+    def __setstate__(self, state: Any) -> None:
+        if self.array is not None or not isinstance(state, tuple) or len(state) not in (4, 5):
+            raise PickleFormatError("unexpected array state (want (version, shape, type, "
+                                    "fortran, bytes))")
+        shape, dtype, fortran, raw = state[-4:]
+        if not (isinstance(shape, tuple) and len(shape) <= 32 and all(
+                type(n) is int and n >= 0 for n in shape)):
+            raise PickleFormatError(f"array shape must be a tuple of sizes, got {shape!r}")
+        if not isinstance(dtype, _DtypeRecipe) or not isinstance(fortran, bool):
+            raise PickleFormatError("array state must hold a number type and a bool")
+        if isinstance(raw, str):  # a Python 2 str read with encoding='latin1'
+            raw = raw.encode("latin1")
+        if not isinstance(raw, (bytes, bytearray)):
+            raise PickleFormatError(f"array data must be bytes, got {type(raw).__name__}")
+        expected = math.prod(shape) * dtype.dtype.itemsize
+        if len(raw) != expected:
+            raise PickleFormatError(
+                f"array of shape {shape} and type {dtype.dtype} needs {expected} bytes, "
+                f"the file holds {len(raw)}"
+            )
+        flat = np.frombuffer(raw, dtype.dtype).copy()  # own, writable memory
+        self.array = flat.reshape(shape, order="F" if fortran else "C")
+
+
+class _NdarrayType(_Refusing):
+    """Stands for ``numpy.ndarray``: only good as the first argument of `_reconstruct`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "numpy.ndarray"
+
+
+_NDARRAY = _NdarrayType()
+
+
+def _reconstruct(subtype: Any, shape: Any, dtype: Any) -> _ArrayRecipe:
+    """What NumPy pickles call first: (ndarray, (0,), b'b'); the data comes by BUILD."""
+    if subtype is not _NDARRAY:
+        raise PickleFormatError(f"_reconstruct builds only numpy.ndarray, got {subtype!r}")
+    return _ArrayRecipe()
+
+
+class _Global(_Refusing):
+    """An allowed global: calls `build`, and cannot be modified by the pickle."""
+
+    __slots__ = ("name", "build")
+
+    def __init__(self, name: str, build: Any):
+        self.name, self.build = name, build
+
+    def __call__(self, *args: Any) -> Any:
+        try:
+            return self.build(*args)
+        except TypeError as error:  # wrong number of arguments
+            raise PickleFormatError(f"bad arguments for {self.name}: {error}") from None
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_RECONSTRUCT = _Global("numpy _reconstruct", _reconstruct)
+_DTYPE = _Global("numpy.dtype", _DtypeRecipe)
+
+#: (module, name) pairs a CIFAR-10 pickle may reference, and what each one stands for.
+ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
+    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy", "ndarray"): _NDARRAY,
+    ("numpy", "dtype"): _DTYPE,
+}
+
+
+_SCALARS = (str, bytes, bytearray, int, float, complex, type(None))
+
+
+def _finish(obj: Any, done: dict[int, Any]) -> Any:
+    """Replace every recipe in the loaded structure with its NumPy object.
+
+    Recursion is safe: `check_depth` bounded the nesting to MAX_DEPTH levels. `done` maps
+    id -> result so an object shared through the memo is converted once.
+    """
+    if isinstance(obj, _SCALARS):  # most of a batch (labels, file names): nothing to do
+        return obj
+    key = id(obj)
+    if key in done:
+        return done[key]
+    if isinstance(obj, _ArrayRecipe):
+        if obj.array is None:
+            raise PickleFormatError("an array was declared but its data never followed")
+        result: Any = obj.array
+    elif isinstance(obj, _DtypeRecipe):
+        result = obj.dtype
+    elif isinstance(obj, _Refusing):
+        raise PickleFormatError(f"{obj!r} is not data; a CIFAR-10 file never stores it")
+    elif isinstance(obj, list):
+        done[key] = obj
+        obj[:] = [_finish(item, done) for item in obj]
+        return obj
+    elif isinstance(obj, dict):
+        done[key] = obj
+        for name, value in obj.items():
+            _check_plain(name)
+            obj[name] = _finish(value, done)
+        return obj
+    elif isinstance(obj, tuple):
+        result = tuple(_finish(item, done) for item in obj)
+    elif isinstance(obj, (set, frozenset)):
+        for item in obj:
+            _check_plain(item)
+        result = obj
+    else:
+        result = obj
+    done[key] = result
+    return result
+
+
+def _check_plain(key: Any) -> None:
+    """Dict keys and set items are hashed, so they hold no recipe (nor anything holding one)."""
+    pending = [key]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, _Refusing):
+            raise PickleFormatError("an array or type is used as a dict key or set member")
+        if isinstance(item, (tuple, frozenset)):
+            pending.extend(item)
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that resolves only the globals listed in `ALLOWED_GLOBALS`.
+
+    Use `load_pickle`, which also bounds the nesting depth and turns the placeholders this
+    unpickler builds into NumPy arrays; `load()` alone returns them unconverted.
 
     Args:
         file: A binary file object to read the pickle from.
@@ -65,9 +256,17 @@ class RestrictedUnpickler(pickle.Unpickler):
             ) from None
 
 
+def _read_all(file: str | Path | IO[bytes] | bytes) -> bytes:
+    if isinstance(file, (str, Path)):
+        return Path(file).read_bytes()
+    if isinstance(file, (bytes, bytearray)):
+        return bytes(file)
+    return file.read()
+
+
 def load_pickle(file: str | Path | IO[bytes] | bytes, source: str | None = None,
                 encoding: str = "latin1") -> Any:
-    """Unpickle `file` through `RestrictedUnpickler`.
+    """Unpickle `file` safely: depth checked, globals restricted, arrays rebuilt by us.
 
     Args:
         file: A path, an open binary file, or the pickle's bytes.
@@ -75,16 +274,27 @@ def load_pickle(file: str | Path | IO[bytes] | bytes, source: str | None = None,
         encoding: Decoding of Python 2 ``str`` (see `RestrictedUnpickler`).
 
     Returns:
-        The unpickled object.
+        The unpickled object (dicts, lists, tuples, numbers, strings, NumPy arrays).
 
     Raises:
         UnsafePickleError: If the pickle names a global outside `ALLOWED_GLOBALS`.
-        Any error of `pickle.Unpickler.load` (EOFError, pickle.UnpicklingError, ...) for a
-        damaged file: callers that know the file's format wrap these into their own error.
+        PickleFormatError: For anything else wrong: truncated, damaged, nested more than
+            `MAX_DEPTH` levels, or an array of a type or size we do not accept.
     """
-    if isinstance(file, (str, Path)):
-        with open(file, "rb") as handle:
-            return RestrictedUnpickler(handle, source or str(file), encoding).load()
-    if isinstance(file, bytes):
-        file = io.BytesIO(file)
-    return RestrictedUnpickler(file, source or "<pickle>", encoding).load()
+    if source is None:
+        source = str(file) if isinstance(file, (str, Path)) else "<pickle>"
+    data = _read_all(file)
+    try:
+        check_depth(data)
+        loaded = RestrictedUnpickler(io.BytesIO(data), source, encoding).load()
+        return _finish(loaded, {})
+    except (UnsafePickleError, PickleFormatError):
+        raise
+    except PickleStructureError as error:
+        raise PickleFormatError(f"{source}: {error}") from None
+    # Damaged bytes fail in many ways (EOFError, UnpicklingError, KeyError on the memo,
+    # AttributeError on APPEND to a non-list, MemoryError on a huge length, ...): one error.
+    except Exception as error:
+        raise PickleFormatError(
+            f"{source} is not a valid pickle ({type(error).__name__}: {error})"
+        ) from error
