@@ -46,3 +46,80 @@ def value_and_gradient(
             down[i] -= h
             gradient.append(float((f(up) - f(down)) / (2 * h)))
         return float(f(xs)), gradient
+
+
+class Exact:
+    """An mpmath number with the methods of a Value (``a.exp()``, ``a.relu()``, ...), so that
+    code written for Values (``lambda a, b: (a * b).tanh()``) runs on it unchanged."""
+
+    __slots__ = ("x",)
+
+    def __init__(self, x) -> None:
+        self.x = x.x if isinstance(x, Exact) else mpmath.mpf(x)
+
+    @staticmethod
+    def _x(other):
+        return other.x if isinstance(other, Exact) else mpmath.mpf(other)
+
+    def __add__(self, other):
+        return Exact(self.x + self._x(other))
+
+    def __radd__(self, other):  # other + self
+        return Exact(self._x(other) + self.x)
+
+    def __sub__(self, other):
+        return Exact(self.x - self._x(other))
+
+    def __rsub__(self, other):  # other - self
+        return Exact(self._x(other) - self.x)
+
+    def __mul__(self, other):
+        return Exact(self.x * self._x(other))
+
+    def __rmul__(self, other):  # other * self
+        return Exact(self._x(other) * self.x)
+
+    def __truediv__(self, other):
+        return Exact(self.x / self._x(other))
+
+    def __rtruediv__(self, other):  # other / self
+        return Exact(self._x(other) / self.x)
+
+    def __pow__(self, other):
+        return Exact(self.x ** self._x(other))
+
+    def __rpow__(self, other):  # other ** self
+        return Exact(self._x(other) ** self.x)
+
+    def __neg__(self):
+        return Exact(-self.x)
+
+    def __abs__(self):
+        return Exact(abs(self.x))
+
+    def abs(self):
+        return abs(self)
+
+    def exp(self):
+        return Exact(mpmath.exp(self.x))
+
+    def log(self):
+        return Exact(mpmath.log(self.x))
+
+    def sqrt(self):
+        return Exact(mpmath.sqrt(self.x))
+
+    def tanh(self):
+        return Exact(mpmath.tanh(self.x))
+
+    def sigmoid(self):
+        return Exact(1 / (1 + mpmath.exp(-self.x)))
+
+    def relu(self):
+        return Exact(self.x if self.x > 0 else 0)
+
+
+def exactly(f: Callable) -> Callable[[list], object]:
+    """f written for Values, as a function of a list of mpmath numbers (for
+    `value_and_gradient`)."""
+    return lambda xs: f(*[Exact(x) for x in xs]).x

@@ -17,32 +17,32 @@ import math
 
 import graphviz
 import pytest
-from mp_oracle import mpmath, value_and_gradient
+from mp_oracle import exactly, mpmath, value_and_gradient
 
 from autograd_scalar import Value, topological_order
 
 # ---------------------------------------------------------------------------------------
-# micrograd's test expressions, written once for any engine: `relu` is the one function
-# Python syntax lacks (a method on Values and tensors, a function for mpmath numbers)
+# micrograd's test expressions, written once as micrograd writes them: they run on our
+# Values, micrograd's, PyTorch tensors and 50-digit numbers (mp_oracle.Exact) alike
 # ---------------------------------------------------------------------------------------
 
 
-def sanity_check(x, relu):
+def sanity_check(x):
     """micrograd's test_sanity_check: y(x)."""
     z = 2 * x + 2 + x
-    q = relu(z) + z * x
-    h = relu(z * z)
+    q = z.relu() + z * x
+    h = (z * z).relu()
     return h + q + q * x
 
 
-def more_ops(a, b, relu):
+def more_ops(a, b):
     """micrograd's test_more_ops: g(a, b), with in-place additions as micrograd writes them."""
     c = a + b
     d = a * b + b**3
     c += c + 1
     c += 1 + c + (-a)
-    d += d * 2 + relu(b + a)
-    d += 3 * d + relu(b - a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
     e = c - d
     f = e**2
     g = f / 2.0
@@ -50,15 +50,7 @@ def more_ops(a, b, relu):
     return g
 
 
-def method_relu(v):
-    return v.relu()
-
-
-def exact_relu(v):
-    return v if v > 0 else mpmath.mpf(0)
-
-
-CASES = [  # (name, expression of n inputs taking relu last, point)
+CASES = [  # (name, expression, point)
     ("sanity_check", sanity_check, (-4.0,)),
     ("sanity_check at x = 1.5", sanity_check, (1.5,)),
     ("more_ops", more_ops, (-4.0, 2.0)),
@@ -69,7 +61,7 @@ CASES = [  # (name, expression of n inputs taking relu last, point)
 def ours(expression, point):
     """The expression on Values: (output, inputs), after backward()."""
     inputs = [Value(x) for x in point]
-    out = expression(*inputs, method_relu)
+    out = expression(*inputs)
     out.backward()
     return out, inputs
 
@@ -77,7 +69,7 @@ def ours(expression, point):
 @pytest.mark.parametrize("name,expression,point", CASES, ids=[c[0] for c in CASES])
 def test_micrograd_tests_against_50_digit_central_differences(name, expression, point):
     out, inputs = ours(expression, point)
-    value, gradient = value_and_gradient(lambda xs: expression(*xs, exact_relu), point)
+    value, gradient = value_and_gradient(exactly(expression), point)
     assert out.data == pytest.approx(value, rel=1e-13)
     assert [x.grad for x in inputs] == pytest.approx(gradient, rel=1e-12)
 
@@ -86,7 +78,7 @@ def test_micrograd_tests_against_50_digit_central_differences(name, expression, 
 def test_micrograd_tests_against_pytorch(torch, name, expression, point):
     out, inputs = ours(expression, point)
     tensors = [torch.tensor(x, requires_grad=True) for x in point]
-    out_t = expression(*tensors, method_relu)
+    out_t = expression(*tensors)
     out_t.backward()
     assert out.data == pytest.approx(out_t.item(), rel=1e-14)
     assert [x.grad for x in inputs] == pytest.approx([t.grad.item() for t in tensors], rel=1e-14)
@@ -104,7 +96,7 @@ def test_micrograd_tests_against_micrograd_itself(name, expression, point):
     engine = pytest.importorskip("micrograd.engine")
     out, inputs = ours(expression, point)
     theirs = [engine.Value(x) for x in point]
-    out_m = expression(*theirs, method_relu)
+    out_m = expression(*theirs)
     out_m.backward()
     assert out.data == pytest.approx(out_m.data, rel=1e-13)
     assert [x.grad for x in inputs] == pytest.approx([x.grad for x in theirs], rel=1e-12)
