@@ -33,7 +33,7 @@ import contextlib
 import math
 import numbers
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from . import ops
 from .ops import SCALAR
@@ -247,6 +247,26 @@ class Value:
     def item(self) -> float:
         """The number held, as in PyTorch."""
         return self.data
+
+    # -- micrograd's names ----------------------------------------------------------------
+    #
+    # Code written for micrograd's lectures (a `trace`/`draw_dot`, a hand-run backward)
+    # reads these. They are read-only views of what this Value already holds.
+
+    @property
+    def _prev(self) -> frozenset[Value]:
+        """micrograd's parents: a read-only set (`parents` is the tuple, in order)."""
+        return frozenset(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's op name, a plain string ("" for a leaf)."""
+        return str(self.op)
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's per-node step: ``v._backward()`` is `v.backward_step()`."""
+        return self.backward_step
 
     # -- arithmetic -----------------------------------------------------------------------
     #

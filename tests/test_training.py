@@ -56,6 +56,7 @@ def test_without_validation_data_the_val_entries_are_none():
 
 def test_same_seed_same_history():
     X, y = small_moons(40)
+    untrained = [p.data for p in MLP(2, [6, 2], seed=3).parameters()]
 
     def run():
         model = MLP(2, [6, 2], seed=3)
@@ -63,7 +64,17 @@ def test_same_seed_same_history():
                 (X, y), epochs=3, batch_size=7, seed=11, progress=False)
         return h["train_loss"], [p.data for p in model.parameters()]
 
-    assert run() == run()
+    losses, trained = run()
+    assert run() == (losses, trained)
+    # and it learned (a fit that did nothing would be deterministic too): the parameters
+    # moved, and the trained model's loss is below the untrained model's
+    assert trained != untrained and losses[-1] < losses[0]
+    before = MLP(2, [6, 2], seed=3)
+    after = MLP(2, [6, 2], seed=3)
+    for p, value in zip(after.parameters(), trained):
+        p.data = value
+    assert evaluate(after, softmax_cross_entropy, X, y)[0] < evaluate(
+        before, softmax_cross_entropy, X, y)[0]
 
 
 def test_one_epoch_equals_pytorch_sgd_on_the_same_batches(torch):
