@@ -4,9 +4,10 @@ Sybil, a maintained runner of the code blocks in documentation, finds the ```pyt
 of README.md and notebooks/README.md and runs each one (with tracebacks that point at the
 README's own lines). Here every block is one test, named by its README and line, and the
 blocks of one README run in the README's order in ONE namespace, as for a reader who types
-them in one after another: a later block may use what an earlier one defined, so a block
-that fails makes the ones that use its names fail too (read the first failure). Blocks
-marked ```bash or ```text, or not marked, are not Python and are not run.
+them in one after another: a later block may use what an earlier one defined (picked alone,
+with -k, a block first runs the blocks above it), so a block that fails makes the ones that
+use its names fail too: read the first failure. Blocks marked ```bash or ```text, or not
+marked, are not Python and are not run.
 
 A ```text block right below a ```python block shows what that block prints: it is compared
 with what the block prints now. Each README runs in an empty temporary folder, so the files
@@ -72,11 +73,32 @@ def shown_output(block) -> str | None:
     return None if shown is None else shown.group(1)
 
 
+_ALREADY_RUN: set[tuple[str, int]] = set()  # (README, offset) of the blocks run so far
+
+
+def run(block) -> None:
+    """Run one block in its README's namespace, and remember that it ran (even if it failed:
+    its failure is reported once, by its own test)."""
+    _ALREADY_RUN.add((block.path, block.start))
+    block.evaluate()
+
+
+def run_blocks_above(block) -> None:
+    """Run the blocks above this one that have not run yet: they have when the whole file
+    runs in order, not when one block is picked, as in
+    ``python -m pytest tests/test_readme.py -k "README.md:185"``."""
+    for earlier in block.document.examples():
+        if earlier.start < block.start and (earlier.path, earlier.start) not in _ALREADY_RUN:
+            run(earlier)
+
+
 @pytest.mark.parametrize("block", readme_blocks())
 def test_readme_block_runs(block, in_empty_folder: Path, capsys: pytest.CaptureFixture) -> None:
     """The block runs without an error, after the blocks above it in its README; where the
     README shows its output in a ```text block below it, it prints exactly that."""
-    block.evaluate()
+    run_blocks_above(block)
+    capsys.readouterr()  # what the blocks above printed is theirs
+    run(block)
     expected = shown_output(block)
     if expected is not None:
         assert capsys.readouterr().out.rstrip() == expected.rstrip()
