@@ -57,6 +57,12 @@ class ArrayMath:
         return np.where(condition, if_true, if_false)
 
     @staticmethod
+    def where_each(condition: np.ndarray, if_true: Any, if_false: Any) -> np.ndarray:
+        """A choice per node and sample, (nodes, batch), for an n-ary op's (nodes, n, batch)
+        local gradients: the same for each of the node's inputs."""
+        return np.where(condition[:, None, :], if_true, if_false)
+
+    @staticmethod
     def require(ok: np.ndarray, error: Callable[..., Exception], *inputs: np.ndarray) -> None:
         if not np.all(ok):
             ok = np.asarray(ok)
