@@ -21,6 +21,11 @@ What a frame shows:
 
 Frame 0 is the graph after the forward pass with the output's gradient set to 1 (d o/d o), the
 last frame has every gradient filled in.
+
+Where the frames go: Jupyter shows them in the HTML player of `viz.player` (no widgets, no
+kernel needed, so a saved notebook keeps every frame), ``.save("backprop.html")`` writes the
+same player as a page of its own, ``.save("backprop.gif")`` and ``.save_frames(folder)`` write
+images (shrunk to at most 1,000 px, a notebook's width, before the caption is drawn).
 """
 
 from __future__ import annotations
