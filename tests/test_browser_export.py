@@ -112,6 +112,11 @@ def test_each_frame_highlights_the_engines_next_node(page, exported, tmp_path):
     assert shown(page)[0]["frame"] == 11
     page.fill(".ba-slider", "4")  # dragging the slider
     assert shown(page)[0]["active"][0][0] == steps[3][0]
+    page.focus(".ba-next")
+    page.keyboard.press("ArrowRight")  # the arrow keys step too
+    assert shown(page)[0]["frame"] == 5
+    page.keyboard.press("ArrowLeft")
+    assert shown(page)[0]["frame"] == 4
     page.screenshot(path=folder / "slider_at_4.png")
     assert page.requests == [path.resolve().as_uri()]  # nothing fetched: self-contained
 

@@ -273,6 +273,8 @@ def test_html_export_is_one_self_contained_player(tmp_path):
     frames = re.findall(r'<figure class="ba-frame" data-frame="(\d+)"', page)
     assert frames == ["0", "1", "2", "3"]
     assert page.count("<svg") == 4 and "<?xml" not in page and "<!DOCTYPE svg" not in page
+    # every picture shrinks to the width available, even where <style> is dropped
+    assert page.count('<svg style="max-width:100%;height:auto" width="') == 4
     for caption in animation.captions:
         assert f"<figcaption>{html.escape(caption)}</figcaption>" in page
     assert 'max="3"' in page and '<div class="ba-controls" hidden>' in page

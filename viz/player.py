@@ -99,16 +99,23 @@ _SCRIPT = """
 """
 
 
-def inline_svg(svg: str) -> str:
-    """SVG text without its XML declaration and DOCTYPE, to put inside an HTML page.
+# On the <svg> element itself, not only in the player's <style>: a notebook viewer that drops
+# <style> elements (an untrusted notebook in JupyterLab) often keeps style attributes.
+_SHRINK_TO_FIT = 'style="max-width:100%;height:auto"'
 
-    Its fixed size stays in the ``width``/``height`` attributes (the natural size, used where
-    styles are stripped); the player's style ``max-width: 100%; height: auto`` lets the
-    browser shrink the picture to the width available, keeping the proportions of its
-    ``viewBox``.
+
+def inline_svg(svg: str) -> str:
+    """SVG text to put inside an HTML page, shrinking to the width available.
+
+    The XML declaration and DOCTYPE go (not allowed inside HTML). The fixed size stays in the
+    ``width``/``height`` attributes (the natural size: never enlarged); ``max-width: 100%;
+    height: auto`` lets the browser shrink the picture to the width of the page or cell,
+    keeping the proportions of its ``viewBox``.
     """
     start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    if start < 0:
+        return svg
+    return f"<svg {_SHRINK_TO_FIT}" + svg[start + len("<svg") :]
 
 
 def _player_id(svgs: Sequence[str], captions: Sequence[str]) -> str:
