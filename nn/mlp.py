@@ -18,7 +18,7 @@ import numpy as np
 
 from autograd_scalar import CompiledProgram, Value, compile, dot, is_grad_enabled, no_grad
 
-from .checks import positive_int
+from .checks import finite_inputs, positive_int
 from .module import Module
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
@@ -328,7 +328,7 @@ class MLP(Module):
         return program.forward(X).outputs
 
     def _check_batch(self, X: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
+        X = finite_inputs(X, "predict's X")
         if X.ndim == 1 and X.shape[0] == self.nin:
             X = X[None, :]
         if X.ndim != 2 or X.shape[1] != self.nin:

@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from autograd_scalar import Value
+from autograd_scalar import Value, no_grad
 
 from .batch_step import BatchStep
+from .checks import class_labels, finite_inputs, labels_fit_outputs
 from .compiled import CompiledStep
 from .data import iterate_minibatches
 from .interpreted import InterpretedStep
@@ -88,9 +89,9 @@ def fit(
     Raises:
         TrainingDiverged: if the loss becomes NaN or infinite (before that step is applied).
     """
-    X, y = _check_data(train, "train")
+    X, y = _check_data(train, "train", model)
     if val is not None:
-        val = _check_data(val, "val")
+        val = _check_data(val, "val", model)
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}.")
     history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
@@ -151,7 +152,7 @@ def evaluate(
     engine="compiled" computes the same numbers with a compiled program (see `fit`), in a
     fraction of the time for big inputs.
     """
-    X, y = _check_data((X, y), "evaluation")
+    X, y = _check_data((X, y), "evaluation", model)
     with _batch_step(engine, model, loss, None, X, y) as step:
         return _evaluate(step, X, y, batch_size)
 
@@ -177,12 +178,15 @@ def _batch_step(engine: str, model: Any, loss: Loss, optimizer: Any, X: np.ndarr
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
 
 
-def _check_data(data: tuple[np.ndarray, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
+def _check_data(data: tuple[np.ndarray, np.ndarray], name: str,
+                model: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) as float64 inputs and int64 labels, refused with a clear error if X holds NaN or
+    infinities, or y anything but the classes of the model (the same for both engines)."""
     try:
         X, y = data
     except (TypeError, ValueError):
         raise TypeError(f"{name} data must be a pair (X, y) of arrays.") from None
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    X, y = finite_inputs(X, f"{name} X"), class_labels(y, name)
     if X.ndim != 2:
         raise ValueError(
             f"{name} X must be 2-D (examples, features), got shape {X.shape}; "
@@ -193,4 +197,7 @@ def _check_data(data: tuple[np.ndarray, np.ndarray], name: str) -> tuple[np.ndar
             f"{name} data needs as many labels as examples (at least one), "
             f"got {len(X)} examples and {len(y)} labels."
         )
-    return X, y.astype(np.int64)
+    with no_grad():
+        n_outputs = len(model(X[0]))
+    labels_fit_outputs(y, n_outputs, name)
+    return X, y
