@@ -170,6 +170,12 @@ class Neuron(Module):
         """The bias, as a one-item list."""
         return [self.b]
 
+    @classmethod
+    def state_shapes(cls, nin: int, activation: str = "relu") -> dict[str, tuple[int, ...]]:
+        nin = positive_int(nin, "nin (the number of inputs)")
+        _check_activation(activation)
+        return {"weight": (nin,), "bias": ()}
+
     def _tensors(self) -> list[tuple[str, tuple[int, ...], list[Value]]]:
         return [("weight", (self.nin,), self.w), ("bias", (), [self.b])]
 
@@ -224,6 +230,14 @@ class Layer(Module):
 
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"neurons.{j}", neuron) for j, neuron in enumerate(self.neurons)]
+
+    @classmethod
+    def state_shapes(cls, nin: int, nout: int,
+                     activation: str = "relu") -> dict[str, tuple[int, ...]]:
+        nin = positive_int(nin, "nin (the number of inputs)")
+        nout = positive_int(nout, "nout (the number of neurons)")
+        _check_activation(activation)
+        return {"weight": (nout, nin), "bias": (nout,)}
 
     def _tensors(self) -> list[tuple[str, tuple[int, ...], list[Value]]]:
         return [
@@ -355,6 +369,18 @@ class MLP(Module):
 
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"layers.{k}", layer) for k, layer in enumerate(self.layers)]
+
+    @classmethod
+    def state_shapes(cls, nin: int, sizes: Sequence[int], activation: str = "relu",
+                     output_activation: str = "linear") -> dict[str, tuple[int, ...]]:
+        nin = positive_int(nin, "nin (the number of inputs)")
+        sizes = [positive_int(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
+        _check_activation(activation)
+        _check_activation(output_activation, "output_activation")
+        shapes: dict[str, tuple[int, ...]] = {}
+        for k, (fan_in, size) in enumerate(zip([nin, *sizes[:-1]], sizes)):
+            shapes[f"layers.{k}.weight"], shapes[f"layers.{k}.bias"] = (size, fan_in), (size,)
+        return shapes
 
     def _tensors(self) -> list[tuple[str, tuple[int, ...], list[Value]]]:
         return [
