@@ -28,7 +28,7 @@ from .mlp import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
 from .optim import SGD, Adam, LinearDecay, Optimizer, StepLR
 from .predictions import classes_from_outputs
-from .training import TrainingDiverged, evaluate, fit, predict_classes
+from .training import TrainingDiverged, TrainingInterrupted, evaluate, fit, predict_classes
 
 __all__ = [
     # nn-core
@@ -60,6 +60,7 @@ __all__ = [
     "load_toy",
     "prepare_images",
     "TrainingDiverged",
+    "TrainingInterrupted",
     "classes_from_outputs",
     "evaluate",
     "fit",

@@ -28,9 +28,18 @@ from .checks import class_labels, finite_inputs, labels_fit_outputs
 from .compiled import CompiledStep
 from .data import iterate_minibatches
 from .interpreted import InterpretedStep
+from .interrupt import StopRequest
 from .predictions import classes_from_outputs, predict_classes
 
-__all__ = ["fit", "evaluate", "predict_classes", "TrainingDiverged", "ENGINES"]
+__all__ = [
+    "ENGINES",
+    "TrainingDiverged",
+    "TrainingInterrupted",
+    "evaluate",
+    "fit",
+    "predict_classes",
+    "summary",
+]
 
 ENGINES = ("interpreted", "compiled")
 
@@ -43,7 +52,26 @@ Loss = Callable[[list[list[Value]], Sequence[int]], Value]
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite: the learning rate is usually too large."""
+    """The loss became NaN or infinite: the steps were too large (learning rate, momentum
+    or weight decay)."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped `fit` cleanly, after a whole batch.
+
+    A KeyboardInterrupt, so a script that does not catch it stops as Ctrl-C always does;
+    a caller that does catch it finds what was trained:
+
+    Attributes:
+        history: the history of the epochs that finished (as `fit` returns it).
+        epoch: the epoch that was running when training stopped (1, 2, ...).
+        batches: how many of its batches were trained (the model holds their updates).
+    """
+
+    def __init__(self, message: str, history: dict[str, list], epoch: int,
+                 batches: int) -> None:
+        super().__init__(message)
+        self.history, self.epoch, self.batches = history, epoch, batches
 
 
 def fit(
@@ -67,12 +95,14 @@ def fit(
         loss: ``loss(outputs, targets)`` -> the batch-mean loss as a Value, where outputs is
             a list of the model's output lists (e.g. `softmax_cross_entropy`).
         optimizer: has ``zero_grad()`` and ``step()`` (e.g. `optim.SGD`).
-        train: ``(X, y)``: inputs (N, D) and integer class labels (N,).
+        train: ``(X, y)``: inputs (N, D), finite, and whole-number class labels (N,): 0 ..
+            C-1 for a model with C outputs, 0 or 1 for one output.
         val: optional ``(X, y)`` evaluated after every epoch (without recording a graph).
         epochs, batch_size: how long and in what steps; the last batch may be smaller.
         seed: the shuffling order (a different shuffle every epoch, the same every run).
         scheduler: optional learning-rate schedule, ``scheduler.step()`` after each epoch.
-        progress: show a tqdm progress bar per epoch.
+        progress: show a tqdm progress bar per epoch, and print the final figures when
+            training ends (unless `on_epoch_end` is given: it reports on its own).
         on_epoch_end: called with the history after each epoch (for live plots, logging).
         engine: "interpreted" builds the graph of every sample with Values and runs
             backward() (the engine as you read it); "compiled" traces one sample's graph
@@ -87,7 +117,11 @@ def fit(
         model changed during it. ``val_*`` hold None without validation data.
 
     Raises:
+        ValueError, TypeError: inputs with NaN or infinities, labels that are not classes
+            of the model (checked before anything is trained, the same for both engines).
         TrainingDiverged: if the loss becomes NaN or infinite (before that step is applied).
+        TrainingInterrupted: on Ctrl-C, after the current batch; it carries the history
+            (the model keeps what was trained). A second Ctrl-C interrupts at once.
     """
     X, y = _check_data(train, "train", model)
     if val is not None:
@@ -95,9 +129,10 @@ def fit(
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}.")
     history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
-    with _batch_step(engine, model, loss, optimizer, X, y) as step:
+    start = time.perf_counter()
+    with StopRequest() as stop, _batch_step(engine, model, loss, optimizer, X, y) as step:
         for epoch in range(1, epochs + 1):
-            start = time.perf_counter()
+            epoch_start = time.perf_counter()
             # The order of epoch e comes from (seed, e): reproducible, and new every epoch.
             batches = iterate_minibatches(X, y, batch_size, shuffle=True, seed=seed,
                                           epoch=epoch - 1)
@@ -105,8 +140,12 @@ def fit(
             bar = tqdm(batches, total=math.ceil(len(X) / batch_size), leave=False, desc=where,
                        disable=not progress, unit="batch")
             with bar:
-                train_loss, train_acc = _train_one_epoch(step, bar, where, optimizer)
-            seconds = time.perf_counter() - start
+                done, train_loss, train_acc = _train_one_epoch(step, bar, where, optimizer, stop)
+            if stop.requested:
+                raise TrainingInterrupted(
+                    f"training stopped by Ctrl-C in {where} after {done} batches; the history "
+                    f"holds the {epoch - 1} finished epochs", history, epoch, done)
+            seconds = time.perf_counter() - epoch_start
             val_loss, val_acc = _evaluate(step, *val) if val is not None else (None, None)
             if scheduler is not None:
                 scheduler.step()
@@ -116,31 +155,53 @@ def fit(
             if on_epoch_end is not None:
                 step.sync()  # the callback may look at the model
                 on_epoch_end(history)
+    if progress and on_epoch_end is None:  # the bars are gone: say where training ended
+        tqdm.write(summary(history, time.perf_counter() - start))
     return history
 
 
-def _train_one_epoch(step: BatchStep, bar: tqdm, where: str,
-                     optimizer: Any) -> tuple[float, float]:
-    """One gradient step per batch of `bar`; returns the epoch's mean loss and accuracy."""
+def summary(history: dict[str, list], seconds: float) -> str:
+    """One line with the figures of the last epoch of a history."""
+    last = {key: values[-1] for key, values in history.items()}
+    line = (f"trained {last['epoch']} epochs in {seconds:.1f} s; last epoch: train loss "
+            f"{last['train_loss']:.4f} acc {last['train_acc']:.1%}")
+    if last["val_loss"] is not None:
+        line += f", val loss {last['val_loss']:.4f} acc {last['val_acc']:.1%}"
+    return line
+
+
+def _train_one_epoch(step: BatchStep, bar: tqdm, where: str, optimizer: Any,
+                     stop: StopRequest) -> tuple[int, float, float]:
+    """One gradient step per batch of `bar` until the end or a stop request; returns the
+    number of batches trained and their mean loss and accuracy."""
     total_loss = correct = seen = 0.0
+    number = 0
     for number, (xb, yb) in enumerate(bar, start=1):
         result = step.train(xb, yb)
         if not math.isfinite(result.total_loss):
             raise TrainingDiverged(
                 f"the loss became {result.total_loss / len(xb)} in {where}, batch "
-                f"{number}. Training stopped before applying that step. {_lr_hint(optimizer)}"
+                f"{number}. Training stopped before applying that step. "
+                f"{divergence_hint(optimizer)}"
             )
         total_loss += result.total_loss
         correct += int(np.sum(classes_from_outputs(result.outputs) == yb))
         seen += len(xb)
         bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
-    return total_loss / seen, correct / seen
+        if stop.requested:
+            break
+    return number, total_loss / max(seen, 1), correct / max(seen, 1)
 
 
-def _lr_hint(optimizer: Any) -> str:
-    lr = getattr(optimizer, "lr", None)
-    current = f" (it is {lr:g})" if isinstance(lr, (int, float)) else ""
-    return f"Try a lower learning rate{current}, e.g. ten times smaller."
+def divergence_hint(optimizer: Any) -> str:
+    """What makes the steps too large, with the optimizer's current settings."""
+    knobs = [(name, getattr(optimizer, attribute, None)) for name, attribute in
+             (("learning rate", "lr"), ("momentum", "momentum"),
+              ("weight decay", "weight_decay"))]
+    settings = ", ".join(f"{name} {value:g}" for name, value in knobs
+                         if isinstance(value, (int, float)))
+    return (f"The steps grew too large ({settings}): lower the learning rate (e.g. ten times "
+            "smaller), the momentum or the weight decay.")
 
 
 def evaluate(

@@ -183,4 +183,6 @@ def test_a_diverging_run_stops_with_advice(tmp_path, capsys):
     code, _, err = run(capsys, "--lr", "1e200", "--momentum", "0", "--epochs", "5",
                        "--out", str(tmp_path))
     assert code == 1
-    assert "loss became nan" in err and "lower learning rate (it is 1e+200)" in err
+    assert "loss became nan" in err
+    assert "(learning rate 1e+200, momentum 0, weight decay 0)" in err
+    assert "lower the learning rate" in err and "the momentum or the weight decay" in err

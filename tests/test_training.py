@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from nn import (
     MLP,
     SGD,
     TrainingDiverged,
+    TrainingInterrupted,
     binary_cross_entropy,
     evaluate,
     fit,
@@ -97,7 +100,8 @@ def test_a_diverging_loss_stops_training_before_the_bad_step():
     X = X * 1e150  # logits overflow at once
     model = MLP(2, [4, 2], seed=0)
     optimizer = SGD(model.parameters(), lr=10.0)
-    with pytest.raises(TrainingDiverged, match=r"learning rate \(it is 10\)"):
+    with pytest.raises(TrainingDiverged,
+                       match=r"\(learning rate 10, momentum 0, weight decay 0\): lower the"):
         fit(model, softmax_cross_entropy, optimizer, (X, y), epochs=3, batch_size=40,
             progress=False)
     assert all(math.isfinite(p.data) for p in model.parameters())
@@ -226,3 +230,38 @@ def test_evaluate_gives_the_same_numbers_with_either_engine():
     assert compiled == pytest.approx(interpreted, rel=1e-12)
     with pytest.raises(ValueError, match="engine must be one of"):
         evaluate(model, softmax_cross_entropy, X, y, engine="jit")
+
+
+def test_fit_with_a_progress_bar_prints_the_final_figures(capsys):
+    X, y = small_moons(40)
+    model = MLP(2, [4, 2], seed=0)
+    history = fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), (X, y),
+                  val=(X, y), epochs=2, batch_size=8, progress=True)
+    out, _ = capsys.readouterr()
+    assert out.startswith("trained 2 epochs in ")
+    assert (f"last epoch: train loss {history['train_loss'][-1]:.4f} acc "
+            f"{history['train_acc'][-1]:.1%}, val loss {history['val_loss'][-1]:.4f} acc "
+            f"{history['val_acc'][-1]:.1%}") in out
+    fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=1,
+        progress=False)
+    assert capsys.readouterr().out == ""  # quiet without the bar
+
+
+def test_ctrl_c_inside_fit_stops_after_the_batch_and_keeps_the_history():
+    X, y = small_moons(40)
+    model = MLP(2, [4, 2], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    epochs_seen = []
+
+    def press_ctrl_c_in_epoch_3(history):
+        epochs_seen.append(history["epoch"][-1])
+        if history["epoch"][-1] == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # arrives while epoch 3 is to start
+
+    with pytest.raises(TrainingInterrupted) as stopped:
+        fit(model, softmax_cross_entropy, optimizer, (X, y), epochs=10, batch_size=8,
+            progress=False, on_epoch_end=press_ctrl_c_in_epoch_3)
+    assert isinstance(stopped.value, KeyboardInterrupt)
+    assert stopped.value.epoch == 3 and stopped.value.batches == 1
+    assert stopped.value.history["epoch"] == [1, 2] == epochs_seen
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
