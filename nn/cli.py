@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import data, optim
+from .checks import finite_inputs
 from .cli_options import (
     ENGINE_NOTES,
     LOSSES,
@@ -103,6 +104,8 @@ def train_command(args: argparse.Namespace) -> int:
     130 interrupted by Ctrl-C)."""
     try:
         splits = load_splits(args)
+        finite_inputs(splits.X_train, f"the {args.dataset} training data")
+        finite_inputs(splits.X_test, f"the {args.dataset} test data")
     except (OSError, ValueError, TypeError, pickle.UnpicklingError) as error:
         # Missing, damaged or unsafe data: the loaders' messages say where and what to do.
         print(f"autograd-scalar train: error: {error}", file=sys.stderr)

@@ -292,6 +292,7 @@ class MLP(Module):
         self.sizes = [positive_int(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation, "output_activation")
+        self._program: CompiledProgram | None = None  # predict's, traced on first use
         rng = np.random.default_rng(seed)
         fan_ins = [self.nin, *self.sizes[:-1]]
         last = len(self.sizes) - 1
@@ -358,7 +359,7 @@ class MLP(Module):
         Values at every run, so it stays right while they are trained or loaded; it is traced
         again if a parameter Value was replaced by another one."""
         parameters = self.parameters()
-        program = getattr(self, "_program", None)
+        program = self._program
         if (program is not None and len(program.parameters) == len(parameters)
                 and all(map(operator.is_, program.parameters, parameters))):
             return program

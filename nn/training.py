@@ -121,7 +121,8 @@ def fit(
             of the model (checked before anything is trained, the same for both engines).
         TrainingDiverged: if the loss becomes NaN or infinite (before that step is applied).
         TrainingInterrupted: on Ctrl-C, after the current batch; it carries the history
-            (the model keeps what was trained). A second Ctrl-C interrupts at once.
+            (the model keeps what was trained). A second Ctrl-C interrupts at once; a
+            Ctrl-C after the last batch lets fit finish its last epoch and return.
     """
     X, y = _check_data(train, "train", model)
     if val is not None:
@@ -132,6 +133,8 @@ def fit(
     start = time.perf_counter()
     with StopRequest() as stop, _batch_step(engine, model, loss, optimizer, X, y) as step:
         for epoch in range(1, epochs + 1):
+            if stop.requested:  # (Ctrl-C while the last epoch was being evaluated)
+                raise _interrupted(history, epoch, 0)
             epoch_start = time.perf_counter()
             # The order of epoch e comes from (seed, e): reproducible, and new every epoch.
             batches = iterate_minibatches(X, y, batch_size, shuffle=True, seed=seed,
@@ -142,9 +145,7 @@ def fit(
             with bar:
                 done, train_loss, train_acc = _train_one_epoch(step, bar, where, optimizer, stop)
             if stop.requested:
-                raise TrainingInterrupted(
-                    f"training stopped by Ctrl-C in {where} after {done} batches; the history "
-                    f"holds the {epoch - 1} finished epochs", history, epoch, done)
+                raise _interrupted(history, epoch, done)
             seconds = time.perf_counter() - epoch_start
             val_loss, val_acc = _evaluate(step, *val) if val is not None else (None, None)
             if scheduler is not None:
@@ -158,6 +159,12 @@ def fit(
     if progress and on_epoch_end is None:  # the bars are gone: say where training ended
         tqdm.write(summary(history, time.perf_counter() - start))
     return history
+
+
+def _interrupted(history: dict[str, list], epoch: int, batches: int) -> TrainingInterrupted:
+    return TrainingInterrupted(
+        f"training stopped by Ctrl-C in epoch {epoch} after {batches} batches; the history "
+        f"holds the {epoch - 1} finished epochs", history, epoch, batches)
 
 
 def summary(history: dict[str, list], seconds: float) -> str:

@@ -171,3 +171,20 @@ def test_ctrl_c_stops_after_a_batch_writes_the_run_and_exits_130(tmp_path):
     assert MLP.load(out / "model.npz").sizes == [16, 16, 2]
     assert (out / "curves.png").exists()
     assert (out / "metrics.csv").read_text().count("\n") == k  # header + k - 1 epochs
+
+
+def test_data_with_nan_is_refused_naming_sample_and_feature(tmp_path, capsys, monkeypatch):
+    import nn.cli
+
+    real_load_toy = nn.cli.data.load_toy
+
+    def load_toy_with_a_hole(*args, **kwargs):
+        X, y = real_load_toy(*args, **kwargs)
+        X[4, 1] = float("nan")
+        return X, y
+
+    monkeypatch.setattr(nn.cli.data, "load_toy", load_toy_with_a_hole)
+    assert main(["train", *SMALL, "--out", str(tmp_path / "run")]) == 2
+    out, err = capsys.readouterr()
+    assert "the moons training data holds nan at sample 4, feature 1" in err
+    assert "epoch" not in out and "Traceback" not in err

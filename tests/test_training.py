@@ -253,15 +253,35 @@ def test_ctrl_c_inside_fit_stops_after_the_batch_and_keeps_the_history():
     optimizer = SGD(model.parameters(), lr=0.1)
     epochs_seen = []
 
-    def press_ctrl_c_in_epoch_3(history):
+    def press_ctrl_c(history):
         epochs_seen.append(history["epoch"][-1])
         if history["epoch"][-1] == 2:
-            os.kill(os.getpid(), signal.SIGINT)  # arrives while epoch 3 is to start
+            os.kill(os.getpid(), signal.SIGINT)  # between epochs: epoch 3 does not start
 
     with pytest.raises(TrainingInterrupted) as stopped:
         fit(model, softmax_cross_entropy, optimizer, (X, y), epochs=10, batch_size=8,
-            progress=False, on_epoch_end=press_ctrl_c_in_epoch_3)
+            progress=False, on_epoch_end=press_ctrl_c)
     assert isinstance(stopped.value, KeyboardInterrupt)
-    assert stopped.value.epoch == 3 and stopped.value.batches == 1
+    assert stopped.value.epoch == 3 and stopped.value.batches == 0
     assert stopped.value.history["epoch"] == [1, 2] == epochs_seen
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_ctrl_c_during_a_batch_stops_after_that_batch(monkeypatch):
+    X, y = small_moons(40)
+    model = MLP(2, [4, 2], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    steps = []
+    real_step = optimizer.step
+
+    def step_then_ctrl_c():
+        real_step()
+        steps.append(1)
+        if len(steps) == 7:  # epoch 2 (5 batches of 8 per epoch), its second batch
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(optimizer, "step", step_then_ctrl_c)
+    with pytest.raises(TrainingInterrupted, match="epoch 2 after 2 batches") as stopped:
+        fit(model, softmax_cross_entropy, optimizer, (X, y), epochs=10, batch_size=8,
+            progress=False)
+    assert len(steps) == 7 and stopped.value.history["epoch"] == [1]
