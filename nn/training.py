@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from autograd_scalar import Value, no_grad
 
 from .batch_step import BatchStep
-from .checks import class_labels, finite_inputs, labels_fit_outputs
+from .checks import class_labels, finite_inputs, labels_fit_outputs, positive_int
 from .compiled import CompiledStep
 from .data import iterate_minibatches
 from .interpreted import InterpretedStep
@@ -127,8 +127,7 @@ def fit(
     X, y = _check_data(train, "train", model)
     if val is not None:
         val = _check_data(val, "val", model)
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}.")
+    epochs, batch_size = positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size")
     history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
     start = time.perf_counter()
     with StopRequest() as stop, _batch_step(engine, model, loss, optimizer, X, y) as step:
