@@ -137,9 +137,9 @@ def train_command(args: argparse.Namespace) -> int:
                                      engine=args.engine)
     written = save_run(args, model, history, splits)
     print(f"done in {elapsed:.1f} s: final training accuracy {train_acc:.1%} (loss "
-          f"{train_loss:.4f}; the trained model on all training examples, where epoch "
-          f"{history['epoch'][-1]}'s {history['train_acc'][-1]:.1%} averaged the batches "
-          f"while it still learned), test accuracy {history['val_acc'][-1]:.1%}")
+          f"{train_loss:.4f}), test accuracy {history['val_acc'][-1]:.1%}")
+    print(f"  (final: the trained model on all training examples; epoch {history['epoch'][-1]}'s "
+          f"{history['train_acc'][-1]:.1%} averaged its batches while the model still learned)")
     print(f"wrote {args.out}/: {', '.join(written)}")
     return 0
 

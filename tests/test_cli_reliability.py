@@ -143,8 +143,8 @@ def test_final_training_accuracy_is_explained(tmp_path, capsys):
     assert main(["train", *SMALL, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "final training accuracy" in out
-    assert "the trained model on all training examples, where epoch 1's" in out
-    assert "averaged the batches while it still learned" in out
+    assert "(final: the trained model on all training examples; epoch 1's" in out
+    assert "averaged its batches while the model still learned)" in out
 
 
 def test_ctrl_c_stops_after_a_batch_writes_the_run_and_exits_130(tmp_path):
