@@ -71,7 +71,7 @@ class Operand:
             return tables.theta[index][:, None]
         if self.source == "inputs" and self.argument is not None:
             return tables.arguments[self.argument][self.input_index]
-        out = np.empty((self.size, tables.V.shape[1]))
+        out = np.empty((self.size, tables.V.shape[1]), dtype=tables.V.dtype)
         if len(self.inputs):
             out[self.input_pos] = tables.all_inputs()[self.inputs]
         out[self.row_pos] = tables.V[self.rows]
