@@ -24,16 +24,23 @@ from .operands import Operand, Tables
 __all__ = ["Group", "Elementwise", "Reduction", "MatrixProduct", "chain"]
 
 
-def chain(upstream: np.ndarray, local: Any) -> np.ndarray:
+# Ops whose local derivatives are bounded numbers (relu: 0 or 1, tanh: 1 - t**2, softmax for
+# logsumexp, ...): upstream * local can be infinite or NaN only where upstream is, never
+# 0 * inf, so `chain` need not look for it.
+BOUNDED_SLOPES = frozenset({"relu", "tanh", "sigmoid", "abs", "max", "min", "logsumexp"})
+
+
+def chain(upstream: np.ndarray, local: Any, bounded: bool = False) -> np.ndarray:
     """upstream * local, and 0 wherever upstream is 0.
 
     The interpreter skips nodes whose gradient is exactly 0, so an infinite local derivative
-    (sqrt at 0) behind a dead ReLU passes 0, not 0 * inf = NaN. We do the same.
+    (sqrt at 0) behind a dead ReLU passes 0, not 0 * inf = NaN. We do the same (nothing to
+    do if the local derivative is `bounded`).
     """
     if type(local) is float:
         return upstream if local == 1.0 else upstream * local
     product = upstream * local  # (0 * inf warns nothing: Plan.run silences "invalid")
-    if not np.isfinite(product).all():
+    if not bounded and not np.isfinite(product).all():
         product = np.where(upstream == 0.0, 0.0, product)
     return product
 
@@ -63,9 +70,10 @@ class Elementwise(Group):
     def __init__(self, op: ops.Op, size: int, operands: list[Operand]) -> None:
         self.op, self.size, self.operands = op, size, operands
         self.needs_grad = any(o.needs_grad for o in operands)
+        self.bounded = str(op) in BOUNDED_SLOPES
 
     def forward(self, tables: Tables) -> Any:
-        out, local = self.op.rule(ARRAY, *(o.gather(tables) for o in self.operands))
+        out, local = self.op.rule(ARRAY, *[o.gather(tables) for o in self.operands])
         tables.V[self.out] = out
         return local
 
@@ -73,7 +81,7 @@ class Elementwise(Group):
         upstream = G[self.out]
         for operand, d in zip(self.operands, local):
             if operand.needs_grad:
-                operand.scatter(chain(upstream, d), G, grad)
+                operand.scatter(chain(upstream, d, self.bounded), G, grad)
 
     def describe(self) -> str:
         return f"{self.size:>6} x {self.op}"
@@ -91,6 +99,7 @@ class Reduction(Group):
         self.op, self.size, self.operands, self.n = op, size, operands, n
         self.constants = constants  # (size, c) numbers appended to the inputs, or None
         self.needs_grad = any(o.needs_grad for o in operands)
+        self.bounded = str(op) in BOUNDED_SLOPES
 
     def _inputs(self, tables: Tables) -> list[np.ndarray]:
         inputs = [o.gather(tables).reshape(self.size, self.n, -1) for o in self.operands]
@@ -119,7 +128,7 @@ class Reduction(Group):
                 continue
             if type(d) is not float:
                 d = d[:, : self.n]  # not the folded constants
-            contribution = chain(upstream, d)
+            contribution = chain(upstream, d, self.bounded)
             if contribution.shape[1] != self.n:  # (a number d: one column for all n inputs)
                 contribution = np.broadcast_to(contribution, (self.size, self.n, batch))
             operand.scatter(contribution.reshape(self.size * self.n, batch), G, grad)

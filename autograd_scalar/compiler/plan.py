@@ -125,11 +125,12 @@ class Plan:
         V, G = self._tables_for(batch)
         tables = Tables(arguments, V, theta)
         saved = [group.forward(tables) for group in self.groups]
-        outputs = np.broadcast_to(self.outputs.gather(tables), (self.outputs.size, batch))
+        outputs = self.outputs.gather(tables)  # (outputs, batch), or (outputs, 1): constants
         losses = loss = None
         if self.loss is not None:
-            losses = np.broadcast_to(self.loss.gather(tables)[0], (batch,)).copy()
-            loss = float(np.mean(losses))
+            losses = self.loss.gather(tables)[0]
+            losses = losses.copy() if len(losses) == batch else np.repeat(losses, batch)
+            loss = float(losses.sum()) / batch
         if grad is not None and self.loss is not None:
             G.fill(0.0)
             grad[self.accumulated] = 0.0  # (the others are written whole by a product)
@@ -138,6 +139,8 @@ class Plan:
             for group, s in zip(reversed(self.groups), reversed(saved)):
                 if group.needs_grad:
                     group.backward(G, grad, s)
+        if outputs.shape[1] != batch:  # (outputs that do not depend on the sample)
+            outputs = np.broadcast_to(outputs, (self.outputs.size, batch))
         return CompiledResult(outputs.T.copy(), losses, loss)
 
     def _tables_for(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
