@@ -129,3 +129,37 @@ def test_weights_read_twice_get_both_gradients():
          * (1 / len(X))).backward()
     interpreted = np.array([p.grad for p in model.parameters()])
     np.testing.assert_allclose(compiled, interpreted, rtol=1e-9, atol=1e-12)
+
+
+class PlainSGD:
+    """p <- p - lr * g on arrays of any float dtype; remembers the dtypes it was given."""
+
+    def __init__(self, params, lr):
+        self.params, self.lr, self.seen = params, lr, []
+
+    def update(self, data, grad):
+        self.seen.append((data.dtype, grad.dtype))
+        data -= self.lr * grad
+
+
+def test_an_optimizer_that_takes_float32_updates_the_float32_parameters_directly():
+    model, program, X, T = mlp_program(np.float32, nin=12, sizes=(6, 3))
+    optimizer = PlainSGD(model.parameters(), lr=0.1)
+    with program.training(optimizer) as session:
+        for start in (0, 8):
+            session.step(X[start : start + 8], T[start : start + 8])
+        trained = session.data.copy()
+    assert optimizer.seen == [(np.float32, np.float32)] * 2
+    assert [p.data for p in model.parameters()] == trained.tolist()
+
+
+def test_nn_optimizers_take_float64_so_the_session_keeps_master_weights():
+    """nn's SGD refuses float32 arrays: the session updates a float64 copy instead, and the
+    Values get its numbers, equal to SGD on float64 with the float32 program's gradients."""
+    model, program, X, T = mlp_program(np.float32, nin=12, sizes=(6, 3))
+    start = np.array([p.data for p in model.parameters()])
+    with program.training(SGD(model.parameters(), lr=0.1)) as session:
+        session.step(X[:8], T[:8])
+        gradient = session.grad.astype(np.float64)
+    assert session.data.dtype == np.float32
+    np.testing.assert_array_equal([p.data for p in model.parameters()], start - 0.1 * gradient)

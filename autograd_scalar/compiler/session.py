@@ -29,10 +29,12 @@ class TrainingSession:
         data: the parameters, in the program's dtype (what every step computes with).
         grad: the last batch's gradient, in the program's dtype.
 
-    The optimizers of `nn` update float64 arrays. For a float32 program the session keeps a
-    float64 copy of the parameters for the optimizer (the "master weights" of mixed
-    precision training: small updates are not lost to float32 rounding) and rounds it into
-    `data` after every update.
+    For a float32 program the optimizer updates the float32 arrays if it takes them. If it
+    refuses them (TypeError; the optimizers of `nn` take float64 arrays only, and check
+    before they change anything), the session keeps a float64 copy of the parameters for it
+    (the "master weights" of mixed precision training: small updates are not lost to float32
+    rounding) and rounds it into `data` after every update, at the cost of two more passes
+    over the parameters per step.
     """
 
     def __init__(self, program: CompiledProgram, optimizer: Any) -> None:
@@ -56,9 +58,7 @@ class TrainingSession:
             raise RuntimeError("program.training(...) is already active for this program.")
         self.data = self.program._parameter_data()
         self.grad = np.zeros_like(self.data)
-        if self.data.dtype != np.float64:
-            master = np.array([p.data for p in self.program.parameters], dtype=np.float64)
-            self._master = master, np.zeros_like(master)
+        self._master = None
         self.program._training = self
         return self
 
@@ -73,8 +73,15 @@ class TrainingSession:
     def _update(self) -> None:
         """The optimizer's step on the parameters, through the float64 copy if there is one."""
         if self._master is None:
-            self.optimizer.update(self.data, self.grad)
-            return
+            try:
+                self.optimizer.update(self.data, self.grad)
+                return
+            except TypeError:
+                if self.data.dtype == np.float64:
+                    raise
+            # A float64 optimizer: from now on it updates float64 master weights.
+            master = np.array([p.data for p in self.program.parameters], dtype=np.float64)
+            self._master = master, np.zeros_like(master)
         master, master_grad = self._master
         master_grad[...] = self.grad
         self.optimizer.update(master, master_grad)
