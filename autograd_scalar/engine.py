@@ -29,6 +29,7 @@ you drop is freed at once by reference counting (no garbage-collector cycles).
 
 from __future__ import annotations
 
+import collections
 import math
 from collections.abc import Callable, Iterator
 
@@ -266,8 +267,9 @@ class Value:
         `zero_grad()` (or an optimizer's) before the next step. Inner nodes are reset by
         every call, so calling backward() twice simply doubles the leaves' gradients.
         """
-        for _ in self.backward_steps(gradient):
-            pass
+        # Run the steps to the end; a deque of length 0 consumes them in C, which is
+        # measurably faster than a Python loop that does nothing.
+        collections.deque(self.backward_steps(gradient), maxlen=0)
 
     def backward_steps(self, gradient: float = 1.0) -> Iterator[Value]:
         """Run backward one node at a time, yielding each node after its chain-rule step.
@@ -283,10 +285,10 @@ class Value:
                 "no_grad() block (or inside `with enable_grad():`) to differentiate it."
             )
         order = topological_order(self, include_leaves=False)
+        start = self.grad if not self.parents else 0.0  # (x.backward() on a leaf x adds)
         for node in order:  # inner nodes start from zero; only leaves accumulate
-            if node.parents:  # (the root itself may be a leaf: x.backward() on a leaf x)
-                node.grad = 0.0
-        self.grad += seed
+            node.grad = 0.0
+        self.grad = start + seed
         check = modes.anomaly_blocks > 0
         for node in reversed(order):
             node.backward_step()
