@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import data, optim
-from .checks import finite_inputs
+from .validation import finite_inputs
 from .cli_options import (
     ENGINE_NOTES,
     LOSSES,

@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 
 from . import data, losses, memory
-from .checks import positive_int
+from .validation import positive_int
 from .cli_outputs import check_run_folder, default_run_folder
 from .training import ENGINES
 
