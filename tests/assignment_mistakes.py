@@ -171,3 +171,14 @@ def run_in_process(notebook: nbformat.NotebookNode, *, data: bool) -> dict[str, 
         if cell.metadata.get("nbgrader", {}).get("grade"):
             outcomes[grade_id(cell)] = outcome
     return outcomes
+
+
+def solution_namespace(assignment: str) -> dict:
+    """The names the teacher's solution defines (cells before the data, graded ones skipped)."""
+    namespace: dict = {"__name__": "__assignment__"}
+    for cell in source_notebook(assignment).cells:
+        if grade_id(cell) == "data":
+            break
+        if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade"):
+            exec(compile(cell.source, grade_id(cell), "exec"), namespace)
+    return namespace
