@@ -22,7 +22,7 @@ import numpy as np
 
 from . import oracle
 from .arrays import compare
-from .report import fail, ok
+from .report import fail, ok, run
 
 __all__ = ["make_problem", "check_forward", "check_loss", "check_backward", "OUTPUTS"]
 
@@ -47,15 +47,6 @@ def make_problem(output: str, seed: int = 0) -> dict[str, np.ndarray]:
 def _check_output(output: str) -> None:
     if output not in OUTPUTS:
         raise ValueError(f"output is one of {OUTPUTS}, got {output!r}")
-
-
-def _call(what: str, function: Callable, *args: object) -> object:
-    try:
-        return function(*args)
-    except NotImplementedError:
-        fail(f"{what} is not written yet (it raises NotImplementedError).")
-    except Exception as error:  # the student's code: report in words, with the error's text
-        fail(f"{what} raised {type(error).__name__}: {error}")
 
 
 def _results(what: str, result: object, keys: tuple[str, ...]) -> dict:
@@ -101,7 +92,7 @@ def check_forward(forward: Callable, output: str = "linear", seed: int = 0) -> b
     right = oracle.two_layer(**p, output=output)
     args = (p["X"], p["W1"], p["b1"], p["W2"], p["b2"], output)
     keys = ("a1", "h", "a2", "y_hat")
-    got = _results("forward(...)", _call("forward(...)", forward, *args), keys)
+    got = _results("forward(...)", run("forward(...)", forward, *args), keys)
     for name in keys:
         compare(f"{name} ({output})", got[name], right[name], shape_hint=SHAPES[name],
                 mistakes=_mistakes(name, p, right, output))
@@ -112,7 +103,7 @@ def check_loss(loss: Callable, output: str = "linear", seed: int = 0) -> bool:
     """loss(y_hat, Y, output) is the engine's batch-mean loss."""
     p = make_problem(output, seed)
     right = oracle.two_layer(**p, output=output)
-    got = _call("loss(...)", loss, right["y_hat"], p["Y"], output)
+    got = run("loss(...)", loss, right["y_hat"], p["Y"], output)
     n = len(p["X"])
     compare(f"the {output} loss L", got, right["L"], batch_size=n, mistakes={
         "it is the SUM over the batch; the loss is the MEAN (divide by N)": right["L"] * n,
@@ -126,7 +117,7 @@ def check_backward(backward: Callable, output: str = "linear", seed: int = 0) ->
     right = oracle.two_layer(**p, output=output)
     args = (p["X"], p["Y"], p["W1"], p["b1"], p["W2"], p["b2"], output)
     keys = ("delta2", "delta1", "dW2", "db2", "dW1", "db1")
-    got = _results("backward(...)", _call("backward(...)", backward, *args), keys)
+    got = _results("backward(...)", run("backward(...)", backward, *args), keys)
     for name in keys:  # in the order backprop computes them: the first mistake is the cause
         label = name if name.startswith("delta") else f"dL/d{name[1:]}"
         compare(f"{label} ({output})", got[name], right[name], batch_size=len(p["X"]),

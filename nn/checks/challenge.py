@@ -21,8 +21,7 @@ import numpy as np
 
 from . import oracle
 from .arrays import compare
-from .backprop import _call
-from .report import fail, ok
+from .report import fail, ok, run
 
 __all__ = [
     "check_affine_forward",
@@ -51,7 +50,7 @@ def _affine_problem(seed: int) -> tuple[np.ndarray, ...]:
 def check_affine_forward(affine_forward: Callable, seed: int = 0) -> bool:
     """out = X W^T + b, one row per example."""
     X, W, b, dout = _affine_problem(seed)
-    out, _ = _pair("affine_forward(X, W, b)", _call("affine_forward", affine_forward, X, W, b))
+    out, _ = _pair("affine_forward(X, W, b)", run("affine_forward", affine_forward, X, W, b))
     compare("affine_forward's out", out, oracle.affine(X, W, b, dout)["out"],
             shape_hint="(N, units) = (number of examples, rows of W)",
             mistakes={"the bias b is missing": X @ W.T})
@@ -63,8 +62,8 @@ def check_affine_backward(affine_forward: Callable, affine_backward: Callable,
     """dX = dout W, dW = dout^T X, db = sum of dout over the examples."""
     X, W, b, dout = _affine_problem(seed)
     right = oracle.affine(X, W, b, dout)
-    _, cache = _pair("affine_forward(X, W, b)", _call("affine_forward", affine_forward, X, W, b))
-    got = _call("affine_backward(dout, cache)", affine_backward, dout, cache)
+    _, cache = _pair("affine_forward(X, W, b)", run("affine_forward", affine_forward, X, W, b))
+    got = run("affine_backward(dout, cache)", affine_backward, dout, cache)
     if not isinstance(got, tuple) or len(got) != 3:
         fail("affine_backward should return three arrays: dX, dW, db.")
     for name, value in zip(("dX", "dW", "db"), got):
@@ -76,7 +75,7 @@ def check_affine_backward(affine_forward: Callable, affine_backward: Callable,
 def check_relu_forward(relu_forward: Callable, seed: int = 0) -> bool:
     """max(a, 0), entry by entry."""
     a = np.random.default_rng(seed).normal(size=(4, 5))
-    out, _ = _pair("relu_forward(a)", _call("relu_forward", relu_forward, a))
+    out, _ = _pair("relu_forward(a)", run("relu_forward", relu_forward, a))
     compare("relu_forward's out", out, np.maximum(a, 0.0),
             mistakes={"this is min(a, 0); ReLU keeps the POSITIVE part": np.minimum(a, 0.0)})
     return ok("relu_forward")
@@ -89,8 +88,8 @@ def check_relu_backward(relu_forward: Callable, relu_backward: Callable, seed: i
     nodes = oracle.values(a)
     total = sum(float(g) * v.relu() for g, v in zip(dout.ravel(), nodes.ravel()))
     total.backward()
-    _, cache = _pair("relu_forward(a)", _call("relu_forward", relu_forward, a))
-    got = _call("relu_backward(dout, cache)", relu_backward, dout, cache)
+    _, cache = _pair("relu_forward(a)", run("relu_forward", relu_forward, a))
+    got = run("relu_backward(dout, cache)", relu_backward, dout, cache)
     compare("relu_backward's da", got, oracle.grads(nodes), mistakes={
         "this is the local derivative alone: multiply it by dout (the chain rule)":
             (a > 0).astype(float),
@@ -106,7 +105,7 @@ def check_softmax_cross_entropy(softmax_cross_entropy: Callable, seed: int = 0) 
     scores, y = rng.normal(size=(n, k)) * 3, rng.integers(0, k, size=n)
     for what, s in (("scores", scores), ("huge scores (+1000)", scores + 1000.0)):
         right = oracle.softmax_cross_entropy(s, y)
-        got = _call(f"softmax_cross_entropy({what}, y)", softmax_cross_entropy, s, y)
+        got = run(f"softmax_cross_entropy({what}, y)", softmax_cross_entropy, s, y)
         if not isinstance(got, tuple) or len(got) != 2:
             fail("softmax_cross_entropy should return two things: the loss and dscores.")
         p = right["p"]
@@ -128,7 +127,7 @@ def check_network_gradients(loss_and_gradients: Callable, seed: int = 0) -> bool
                   W2=rng.normal(size=(k, h)) * 0.3, b2=rng.normal(size=k) * 0.1)
     X, y = rng.normal(size=(n, d)), rng.integers(0, k, size=n)
     right = oracle.two_layer(X, y, **params, hidden="relu", output="softmax")
-    got = _call("loss_and_gradients(params, X, y)", loss_and_gradients,
+    got = run("loss_and_gradients(params, X, y)", loss_and_gradients,
                 {name: v.copy() for name, v in params.items()}, X, y)
     if not isinstance(got, tuple) or len(got) != 2 or not isinstance(got[1], dict):
         fail("loss_and_gradients should return (loss, grads) with grads a dict of "

@@ -25,7 +25,7 @@ from typing import Any
 
 from autograd_scalar import Value as Oracle
 
-from .report import fail, ok
+from .report import fail, ok, run
 
 __all__ = [
     "check_forward",
@@ -81,18 +81,6 @@ DERIVED = ("x - y", "x / y", "-x")  # no _backward of their own: checked through
 POINTS = ((1.5, -0.5), (-0.7, 2.0))  # (x, y): both signs, so relu is seen on and off
 
 
-def _run(what: str, action: Callable[[], Any]) -> Any:
-    """Run the student's code; turn an exception into a message that says where it came from."""
-    try:
-        return action()
-    except NotImplementedError:
-        fail(f"{what}: not written yet (it raises NotImplementedError).")
-    except RecursionError:
-        raise  # check_deep_chain has its own message for this
-    except Exception as error:  # the student's code may raise anything; report it in words
-        fail(f"{what} raised {type(error).__name__}: {error}")
-
-
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
 
@@ -118,7 +106,7 @@ def check_forward(Value: type) -> bool:
         cases += [(name, lambda f=f, x0=x0: f(Value(x0)), f(Oracle(x0)))
                   for name, f in {**UNARY, **WITH_NUMBERS}.items()]
         for name, student, oracle in cases:
-            out = _run(f"{name} with x = {x0}, y = {y0}", student)
+            out = run(f"{name} with x = {x0}, y = {y0}", student)
             if not hasattr(out, "data"):
                 fail(f"{name} should return a Value, got {type(out).__name__}: {out!r}.")
             data = _number(f"({name}).data", out.data)
@@ -132,14 +120,14 @@ def _local_step(Value: type, name: str, x0: float, y0: float) -> tuple[float, fl
     """Run one operation's _backward by hand with out.grad = 1; return (x.grad, y.grad)."""
     x, y = Value(x0), Value(y0)
     if name in BINARY:
-        out = _run(name, lambda: BINARY[name](x, y))
+        out = run(name, lambda: BINARY[name](x, y))
     else:
-        out, y = _run(name, lambda: UNARY[name](x)), None
+        out, y = run(name, lambda: UNARY[name](x)), None
     if not callable(getattr(out, "_backward", None)):
         fail(f"the Value made by {name} has no _backward function: each operation sets "
              "out._backward to a closure that sends out.grad to the operands.")
     out.grad = 1.0
-    _run(f"({name})._backward()", out._backward)
+    run(f"({name})._backward()", out._backward)
     return _number("x.grad", x.grad), None if y is None else _number("y.grad", y.grad)
 
 
@@ -166,9 +154,9 @@ def check_accumulation(Value: type) -> bool:
     """A Value used twice receives the sum of both gradients (+=, never =)."""
     for name, build, want in (("x * x", lambda x: x * x, 6.0), ("x + x", lambda x: x + x, 2.0)):
         x = Value(3.0)
-        out = _run(name, lambda build=build, x=x: build(x))
+        out = run(name, lambda build=build, x=x: build(x))
         out.grad = 1.0
-        _run(f"({name})._backward()", out._backward)
+        run(f"({name})._backward()", out._backward)
         got = _number("x.grad", x.grad)
         if _close(got, want / 2):
             fail(f"for {name} with x = 3, x.grad is {got:g} but should be {want:g}: x is used "
@@ -187,8 +175,8 @@ def check_accumulation(Value: type) -> bool:
 def _backward_on(Value: type, build: Callable, inputs: tuple[float, ...]) -> tuple[Any, list]:
     """Build `build(*leaves)` with the student's class, call backward(), return (out, leaves)."""
     leaves = [Value(v) for v in inputs]
-    out = _run("building the expression", lambda: build(*leaves))
-    _run("out.backward()", out.backward)
+    out = run("building the expression", lambda: build(*leaves))
+    run("out.backward()", out.backward)
     return out, leaves
 
 
@@ -199,13 +187,21 @@ def _oracle_grads(build: Callable, inputs: tuple[float, ...]) -> tuple[float, li
     return out.data, [leaf.grad for leaf in leaves]
 
 
+# Three graphs that catch the classic mistakes of backward(): what each one is for.
+GRAPHS = (
+    ("((x * 2).tanh() * 3).exp()", lambda x: ((x * 2).tanh() * 3).exp(), (0.3,),
+     "A chain: each node must pass its gradient on after receiving it, output first."),
+    ("a = x * y; (a + a.tanh()) * a",
+     lambda x, y: (lambda a: (a + a.tanh()) * a)(x * y), (0.5, -1.2),
+     "a is used three times: it must collect all three gradients before passing them on."),
+    ("x * y + x", lambda x, y: x * y + x, (2.0, -3.0),
+     "x is used twice: its gradients must add up (+=) in every _backward."),
+)
+
+
 def check_backward(Value: type) -> bool:
     """backward() seeds the output with 1 and visits every node once, output first."""
-    chain = ("((x * 2).tanh() * 3).exp()", lambda x: ((x * 2).tanh() * 3).exp(), (0.3,))
-    diamond = ("a = x * y; (a + a.tanh()) * a", lambda x, y: (lambda a: (a + a.tanh()) * a)(x * y),
-               (0.5, -1.2))
-    shared = ("x * y + x", lambda x, y: x * y + x, (2.0, -3.0))
-    for text, build, inputs in (chain, diamond, shared):
+    for text, build, inputs, purpose in GRAPHS:
         out, leaves = _backward_on(Value, build, inputs)
         _, want = _oracle_grads(build, inputs)
         if not _close(_number("out.grad", out.grad), 1.0):
@@ -214,7 +210,7 @@ def check_backward(Value: type) -> bool:
         got = [_number(f"x{i}.grad", leaf.grad) for i, leaf in enumerate(leaves)]
         if not all(_close(g, w) for g, w in zip(got, want)):
             fail(f"after backward() on {text} with inputs {inputs}: leaf gradients {got}, "
-                 f"expected {[round(w, 6) for w in want]}. {_order_hint(got, want, text)}")
+                 f"expected {[round(w, 6) for w in want]}. {_order_hint(got, want, purpose)}")
     for name in DERIVED:
         build = BINARY.get(name) or UNARY[name]
         inputs = POINTS[0][: 2 if name in BINARY else 1]
@@ -228,7 +224,7 @@ def check_backward(Value: type) -> bool:
     return ok("backward() gives the right gradients on chains, shared nodes and - / neg")
 
 
-def _order_hint(got: list[float], want: list[float], text: str) -> str:
+def _order_hint(got: list[float], want: list[float], purpose: str) -> str:
     """Name the likely mistake from the pattern of the wrong gradients."""
     if all(g == 0 for g in got):
         return ("The gradients never reached the leaves: call _backward on the nodes in "
@@ -238,9 +234,7 @@ def _order_hint(got: list[float], want: list[float], text: str) -> str:
     if any(abs(g) > abs(w) * 1.01 for g, w in zip(got, want)):
         return ("Some gradients are too large: a node's _backward ran more than once. "
                 "Build the topological order with a `visited` set so each node appears once.")
-    if text.endswith("+ x"):
-        return ("x is used twice: its gradients must add up (+=), in every _backward.")
-    return "Check the order of the nodes and the += in every _backward."
+    return purpose
 
 
 def check_random_graphs(Value: type, graphs: int = 200, seed: int = 0) -> bool:
@@ -335,7 +329,7 @@ def _descent_oracle(steps: int, lr: float, reset: bool) -> list[float]:
 def check_gradient_descent(descend: Callable, Value: type) -> bool:
     """`descend(Value, steps, lr)` minimises (w - 3)**2 from w = 0; returns w.data per step."""
     steps, lr = 5, 0.1
-    path = _run(f"descend(Value, steps={steps}, lr={lr})", lambda: descend(Value, steps, lr))
+    path = run(f"descend(Value, steps={steps}, lr={lr})", lambda: descend(Value, steps, lr))
     try:
         path = [float(getattr(v, "data", v)) for v in path]
     except (TypeError, ValueError):
@@ -360,7 +354,7 @@ def check_deep_chain(Value: type, depth: int = 5000) -> bool:
     for _ in range(depth):
         y = y * 1.0
     try:
-        _run("backward() on a deep chain", y.backward)
+        run("backward() on a deep chain", y.backward)
     except RecursionError:
         fail(f"backward() on a chain of {depth} multiplications hit Python's recursion limit "
              f"({sys.getrecursionlimit()} nested calls). A recursive build_topo calls itself "

@@ -16,11 +16,12 @@ Around 1e-7 or less means "the same up to rounding"; 1e-2 or more means a real m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["CheckFailed", "ok", "fail", "rel_error", "TOLERANCE"]
+__all__ = ["CheckFailed", "ok", "fail", "run", "rel_error", "TOLERANCE"]
 
 TOLERANCE = 1e-6  # the largest relative error a correct float64 answer should show
 
@@ -46,6 +47,21 @@ def ok(what: str) -> bool:
 def fail(message: str) -> None:
     """Stop the check with a message for the student (raises `CheckFailed`)."""
     raise CheckFailed(message)
+
+
+def run(what: str, function: Callable, *args: Any) -> Any:
+    """Call the student's `function(*args)`; an exception becomes a message naming `what`.
+
+    A RecursionError passes through: a check that provokes one on purpose explains it.
+    """
+    try:
+        return function(*args)
+    except NotImplementedError:
+        fail(f"{what}: not written yet (it raises NotImplementedError).")
+    except RecursionError:
+        raise
+    except Exception as error:  # the student's code may raise anything: say what and where
+        fail(f"{what} raised {type(error).__name__}: {error}")
 
 
 def rel_error(actual: Any, expected: Any) -> float:
