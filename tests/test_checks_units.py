@@ -198,3 +198,32 @@ def test_challenge_accuracy_messages(accuracy, words: str) -> None:
 def test_challenge_accuracy_ok(capsys) -> None:
     assert challenge.check_accuracy(0.386)
     assert capsys.readouterr().out == "OK: test accuracy 38.6% (at least 35%)\n"
+
+
+# -- properties: the teacher's solutions pass on any random input the checks may draw --------
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402  (after the importorskip above)
+from hypothesis import strategies as st  # noqa: E402
+
+SOLUTION_VALUE = solution_namespace("a1_micrograd")["Value"]
+SOLUTION_BACKWARD = solution_namespace("a2_backprop")["backward"]
+SOLUTION_NETWORK = solution_namespace("a3_challenge")["loss_and_gradients"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_solution_value_agrees_with_the_engine_on_random_graphs(seed: int) -> None:
+    assert micrograd.check_random_graphs(SOLUTION_VALUE, graphs=10, seed=seed)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), output=st.sampled_from(backprop.OUTPUTS))
+def test_solution_backprop_agrees_with_the_engine_on_random_batches(seed, output) -> None:
+    assert backprop.check_backward(SOLUTION_BACKWARD, output, seed=seed)
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_solution_network_agrees_with_the_engine_on_random_networks(seed: int) -> None:
+    assert challenge.check_network_gradients(SOLUTION_NETWORK, seed=seed)
