@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -44,6 +46,22 @@ from nn.checks import micrograd as check
 # 1. compute the result `out` (a new `Value` whose `_prev` are the operands), and
 # 2. define `_backward()`, which adds *local derivative × `out.grad`* to each operand's
 #    `grad`, and store it as `out._backward`.
+#
+# Here is the pattern for an operation you will not need, $\sin$:
+#
+# ```python
+# def sin(self):
+#     out = Value(math.sin(self.data), (self,), "sin")
+#
+#     def _backward():
+#         self.grad += math.cos(self.data) * out.grad  # d sin(x)/dx = cos(x)
+#
+#     out._backward = _backward
+#     return out
+# ```
+#
+# The closure remembers `self` and `out`: when `backward()` calls it later, `out.grad`
+# holds the gradient that has arrived at `out` by then.
 #
 # | operation | local derivatives |
 # |---|---|
@@ -102,7 +120,8 @@ class Value:
         ### END SOLUTION
 
     def __pow__(self, n):
-        assert isinstance(n, int | float), "only a number exponent: x ** 2, not x ** y"
+        if not isinstance(n, int | float):
+            raise TypeError(f"only a number exponent (x ** 2), got {type(n).__name__}")
         ### BEGIN SOLUTION
         out = Value(self.data**n, (self,), f"**{n}")
 
