@@ -45,7 +45,7 @@ DEFAULTS = {
 
 
 def whole_number(text: str) -> int:
-    """An argparse type: a whole number >= 1 (`nn.checks.positive_int`)."""
+    """An argparse type: a whole number >= 1 (`nn.validation.positive_int`)."""
     return _count(_parse(int, text, "a whole number"), "the number")
 
 
