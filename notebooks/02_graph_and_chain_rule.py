@@ -26,6 +26,10 @@
 # node at a time, then with `backward()`, and check the result numerically. Then two
 # lessons: gradients **add up** where a value is used twice, and the three simple
 # "gate" rules (add, multiply, max) that make gradients easy to predict.
+#
+# **Notation** (the lecture's, as in every lesson): $a$ a pre-activation, $h = f(a)$ an
+# activation, $L$ the loss, $\partial L / \partial v$ the gradient of the loss with respect to
+# a value $v$ (what `v.grad` holds after the backward pass).
 
 # %%
 import math
@@ -187,9 +191,10 @@ draw_dot(L2, parameters=[w2, b2], rankdir="TB")
 # calculus. The **central difference**
 #
 # $$\frac{\partial f}{\partial x_i} \approx
-#   \frac{f(\dots, x_i + \varepsilon, \dots) - f(\dots, x_i - \varepsilon, \dots)}{2\varepsilon}$$
+#   \frac{f(\dots, x_i + \Delta, \dots) - f(\dots, x_i - \Delta, \dots)}{2\Delta}$$
 #
-# has an error that shrinks like $\varepsilon^2$. `gradcheck(f, inputs)` compares it with
+# has an error that shrinks like $\Delta^2$ (we write the small step $\Delta$: $\epsilon$ is
+# the learning rate in lesson 4). `gradcheck(f, inputs)` compares it with
 # `backward()` for every input and prints a table (it raises an error on a mismatch).
 
 # %%

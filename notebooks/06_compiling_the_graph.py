@@ -16,8 +16,8 @@
 # %% [markdown]
 # # 6. How frameworks go fast: compiling the scalar graph
 #
-# Notebook 5 trained an MLP on full-size CIFAR-10 images in seconds with
-# `fit(..., engine="compiled")`. The engine of notebooks 2 and 3, the **interpreter**, needs
+# Lesson 5 trained an MLP on full-size CIFAR-10 images in seconds with
+# `fit(..., engine="compiled")`. The engine of lessons 2 and 3, the **interpreter**, needs
 # minutes for every epoch of the same training. Why is it slow, and what does "compiled" do?
 #
 # The interpreter builds the graph anew for every sample: for one $32 \times 32$ colour image
@@ -110,7 +110,8 @@ print(program)
 #   level never depend on each other, so they can be computed at the same time.
 # * **Groups.** The nodes of one level with the same operation form a *group*, computed by one
 #   NumPy call. Both products $w_0 x_0$ and $w_1 x_1$ are at level 1: the group `2 x *` is a
-#   single multiplication of two arrays of shape (2, batch). Then $+$ (level 2), $+\,b$ (level 3)
+#   single multiplication of two arrays of shape (2, batch) (inside the program a node's
+#   values for the whole batch are stored as one row). Then $+$ (level 2), $+\,b$ (level 3)
 #   and $\tanh$ (level 4). In the drawing above, each level's operations stand in one column.
 #
 # The program runs a whole batch at once, one row per sample. It must give what the interpreter
@@ -141,15 +142,15 @@ print("gradient (w0, w1, b), interpreter: ", np.array([p.grad for p in parameter
 # ## 2. An MLP: levels, groups and matrix products
 #
 # Now a small network, 4 inputs, 8 ReLU neurons, 3 outputs, with the softmax cross-entropy of
-# notebook 1. The compiled function again handles one sample: an input vector $\mathbf{x}$ and a
+# lesson 1. The compiled function again handles one sample: an input vector $\mathbf{x}$ and a
 # **one-hot** target $\mathbf{t}$ (for class 2 of 3: $\mathbf{t} = (0, 0, 1)$). Why one-hot and
 # not the class index is the subject of section 3. With a probability vector $\mathbf{t}$,
 # `softmax_cross_entropy` computes
 #
-# $$L = \operatorname{logsumexp}(\mathbf{z}) \sum_j t_j - \mathbf{t} \cdot \mathbf{z},$$
+# $$L = \operatorname{logsumexp}(a_2) \sum_j t_j - \mathbf{t} \cdot a_2,$$
 #
-# which for a one-hot $\mathbf{t}$ is $\operatorname{logsumexp}(\mathbf{z}) - z_y$, the loss
-# of notebook 1. The function returns the pair (outputs, loss):
+# which for a one-hot $\mathbf{t}$ is $\operatorname{logsumexp}(a_2) - a_{2,y}$, the loss
+# of lesson 1. The function returns the pair (outputs, loss):
 
 # %%
 model = MLP(4, [8, 3], seed=0)
@@ -176,75 +177,79 @@ print(mlp_program)
 # | 2 | `8 x +` | add the biases $b_j$ |
 # | 3 | `8 x relu` | the activations $\mathbf{h}$ |
 # | 4 | `3 x dot of 8 inputs` | $\mathbf{w}_k \cdot \mathbf{h}$ for the 3 outputs: **one matrix product** |
-# | 5 | `3 x +` | the output biases: the scores $\mathbf{z}$ |
-# | 6 | `1 x logsumexp`, `1 x dot` | $\operatorname{logsumexp}(\mathbf{z})$ and $\mathbf{t} \cdot \mathbf{z}$ |
-# | 7, 8 | `1 x *`, `1 x -` | $L = \operatorname{logsumexp}(\mathbf{z}) \sum_j t_j - \mathbf{t} \cdot \mathbf{z}$ |
+# | 5 | `3 x +` | the output biases: the scores $a_2$ |
+# | 6 | `1 x logsumexp`, `1 x dot` | $\operatorname{logsumexp}(a_2)$ and $\mathbf{t} \cdot a_2$ |
+# | 7, 8 | `1 x *`, `1 x -` | $L = \operatorname{logsumexp}(a_2) \sum_j t_j - \mathbf{t} \cdot a_2$ |
 #
 # The plan does not depend on the size of the batch: for 64 samples it is the same 10 calls,
-# each on arrays with 64 columns.
+# each on arrays of 64 numbers per node.
 #
 # ### A layer is a matrix product
 #
-# A neuron is a `dot` node: $z_j = \mathbf{w}_j \cdot \mathbf{x}$ (the bias is added at the next
+# A neuron is a `dot` node: $a_j = \mathbf{w}_j \cdot x$ (the bias is added at the next
 # level). All the neurons of a layer read the **same** input vector, and their weights are
-# parameters. Put the batch's samples side by side as the columns of a matrix $X$ (inputs
-# $\times$ batch: column $n$ is sample $n$) and the neurons' weights as the rows of $W$
-# (neurons $\times$ inputs). Then every neuron for every sample is
+# parameters. Put the batch's samples as the **rows** of a matrix $X$ (batch $\times$
+# inputs: row $n$ is sample $n$, the layout of every lesson) and the neurons' weights as the
+# rows of $W$ (neurons $\times$ inputs). Then every neuron for every sample is
 #
-# $$Z_{jn} = \sum_i W_{ji} X_{in}, \qquad Z = W X ,$$
+# $$A_{nj} = \sum_i X_{ni} W_{ji}, \qquad A = X W^\top \quad (\text{batch} \times \text{neurons}),$$
 #
 # one call of an optimised matrix-product routine instead of (neurons $\times$ batch $\times$
-# inputs) Python multiplications. That is what `one matrix product (8 x 4) @ X` means.
+# inputs) Python multiplications. The plan prints it as `one matrix product (8 x 4) @ X`:
+# inside the program every node's values for the batch form one row, so it computes the
+# transpose $W X^\top = A^\top$, the same numbers stored the other way round.
 #
-# Backward, the group receives $G = \partial L / \partial Z$, the gradient of every dot node
-# for every sample (the same shape as $Z$), and the chain rule gives
+# Backward, the group receives $G = \partial L / \partial A$, the gradient of every dot node
+# for every sample (the same shape as $A$), and the chain rule gives
 #
-# $$\frac{\partial L}{\partial W_{ji}} = \sum_n G_{jn} X_{in}
-# \quad\Longrightarrow\quad dW = G\, X^\top ,
+# $$\frac{\partial L}{\partial W_{ji}} = \sum_n G_{nj} X_{ni}
+# \quad\Longrightarrow\quad dW = G^\top X ,
 # \qquad\qquad
-# \frac{\partial L}{\partial X_{in}} = \sum_j W_{ji}\, G_{jn}
-# \quad\Longrightarrow\quad dX = W^\top G .$$
+# \frac{\partial L}{\partial X_{ni}} = \sum_j G_{nj}\, W_{ji}
+# \quad\Longrightarrow\quad dX = G\, W .$$
 #
 # The sum over the batch that a parameter's gradient needs happens inside the product
-# $G X^\top$. These are the formulas notebook 3 derived by hand for the deltas; the compiler finds
-# them from the graph alone, because it sees dot nodes that share one input vector and whose
-# other inputs are parameters. The other groups are **elementwise**: the `8 x relu` group, for
-# instance, computes $\max(Z, 0)$ on an (8, batch) array and, backward, multiplies the upstream
-# gradient by its local derivative $[Z > 0]$, entry by entry: the chain rule of notebook 2, for
-# every node and sample at once.
+# $G^\top X$. These are the formulas lesson 3 derived by hand for the deltas
+# ($\partial L / \partial W_1 = \Delta_1^\top X$, $\Delta_1 = (\Delta_2 W_2) \odot f_1'(A_1)$);
+# the compiler finds them from the graph alone, because it sees dot nodes that share one
+# input vector and whose other inputs are parameters. The other groups are **elementwise**:
+# the `8 x relu` group, for instance, computes $\max(A_1, 0)$ and, backward, multiplies the
+# upstream gradient by its local derivative $[A_1 > 0]$, entry by entry (the diagonal
+# Jacobian of lesson 3): the chain rule of lesson 2, for every node and sample at once.
 #
 # Let us check the matrix formulas: the backward pass of this MLP written by hand with NumPy
-# (notebook 3's deltas: $G_2 = (\operatorname{softmax}(Z_2) - T)/B$ at the output) against the
-# compiled program's gradient of the first layer's weights.
+# (lesson 3's deltas: $\Delta_2 = (\operatorname{softmax}(A_2) - T)/B$ at the output, for a
+# batch of $B$ samples) against the compiled program's gradient of the first layer's weights.
 
 # %%
 rng = np.random.default_rng(0)
 B = 5
-X = rng.standard_normal((B, 4))
+X = rng.standard_normal((B, 4))   # B samples, as rows
 y = np.array([0, 2, 1, 2, 0])
-T = np.eye(3)[y]  # one-hot rows
+T = np.eye(3)[y]                  # one-hot rows
 
 model.zero_grad()
 mlp_result = mlp_program(X, T)  # adds dL/d(parameter) to every .grad
 dW1_compiled = np.array([[wi.grad for wi in n.w] for n in model.layers[0].neurons])
 
-# By hand: the same network on the batch, samples as columns.
+# By hand: the same network on the batch, samples as rows.
 W1, W2 = (np.array([[wi.data for wi in n.w] for n in layer.neurons]) for layer in model.layers)
-b1, b2 = (np.array([n.b.data for n in layer.neurons])[:, None] for layer in model.layers)
-Z1 = W1 @ X.T + b1                 # (8, B)   level 1 and 2
-H = np.maximum(Z1, 0)              # (8, B)   level 3
-Z2 = W2 @ H + b2                   # (3, B)   levels 4 and 5: the scores
-P = np.exp(Z2 - Z2.max(axis=0))
-P /= P.sum(axis=0)                 # softmax of every column
-G2 = (P - T.T) / B                 # dL/dZ2 for the batch-mean loss
-G1 = (W2.T @ G2) * (Z1 > 0)        # dX = W^T G through the second layer, then relu
-dW1_by_hand = G1 @ X               # dW = G X^T with X^T = the rows of X
+b1, b2 = (np.array([n.b.data for n in layer.neurons]) for layer in model.layers)
+A1 = X @ W1.T + b1                 # (B, 8)   levels 1 and 2
+H = np.maximum(A1, 0)              # (B, 8)   level 3
+A2 = H @ W2.T + b2                 # (B, 3)   levels 4 and 5: the scores
+P = np.exp(A2 - A2.max(axis=1, keepdims=True))
+P /= P.sum(axis=1, keepdims=True)  # softmax of every row
+Delta2 = (P - T) / B               # dL/dA2 for the batch-mean loss
+Delta1 = (Delta2 @ W2) * (A1 > 0)  # dX = G W through the second layer, then relu
+dW1_by_hand = Delta1.T @ X         # dW = G^T X
 
 print("loss: compiled", mlp_result.loss, "   by hand",
-      np.mean(-np.log(P[y, np.arange(B)])))
-print("scores, largest difference:", np.abs(mlp_result.outputs - Z2.T).max())
+      np.mean(-np.log(P[np.arange(B), y])))
+print("scores, largest difference:", np.abs(mlp_result.outputs - A2).max())
 print("dL/dW1, largest difference:", np.abs(dW1_compiled - dW1_by_hand).max())
 print("dL/dW1 (first 3 neurons):\n", dW1_compiled[:3])
+assert np.abs(dW1_compiled - dW1_by_hand).max() < 1e-12
 
 
 # %% [markdown]
@@ -285,7 +290,7 @@ except CompileMismatchError as error:
 # The cure is to express the choice with **operations**, which the trace records and which
 # then decide per sample: `x.abs()` (or `relu`, `maximum`). The same problem is why the
 # compiled loss takes a one-hot target: `scores[y]` would pick an entry with the label of the
-# traced sample, while $\mathbf{t} \cdot \mathbf{z}$ is an operation on the target's numbers.
+# traced sample, while $\mathbf{t} \cdot a_2$ is an operation on the target's numbers.
 # `nn.fit(engine="compiled")` checks its program on a training sample of another class
 # before training, for this reason.
 
@@ -302,7 +307,7 @@ print("\ncompiled on -2, -1, 1, 2:", fixed.forward(batch).losses)
 # %% [markdown]
 # ## 4. Interpreted against compiled on one batch
 #
-# Now a network of the size used on CIFAR-10 in notebook 5: 3072 inputs, 64 hidden neurons,
+# Now a network of the size used on CIFAR-10 in lesson 5: 3072 inputs, 64 hidden neurons,
 # 10 outputs (about 197,000 parameters), and a batch of 64 samples. The timing does not depend
 # on the pixel values, so random numbers stand in for standardised images here. One training
 # step's worth of work: forward, loss, and the gradients of every parameter.
@@ -387,6 +392,11 @@ print(f"{'compiled, big_program(X, T) (grads into Values)':<48} {call_seconds:8.
 print(f"{'compiled, session.step (+ the SGD update)':<48} {step_seconds:8.4f} s   "
       f"{interpreted_seconds / step_seconds:6.0f} x faster")
 
+steps_per_epoch = 3200 // BATCH  # lesson 5 trains on 3,200 images
+print(f"\none epoch of lesson 5 ({steps_per_epoch} steps of {BATCH}) at these speeds: "
+      f"interpreted about {interpreted_seconds * steps_per_epoch / 60:.0f} min, "
+      f"compiled about {step_seconds * steps_per_epoch:.2f} s")
+
 
 # %% [markdown]
 # The training path is hundreds of times faster than the interpreter, on the same machine; even
@@ -428,15 +438,15 @@ print(f"gradients ({len(params):,} numbers), largest difference: "
 #
 # It compiles `scores = model(x); loss = softmax_cross_entropy(scores, t)` with a one-hot
 # `t` once, checks the program against the interpreter on a training sample, and then runs
-# `session.step(X_batch, T_batch)` for every mini-batch. That is how notebook 5 trains on
+# `session.step(X_batch, T_batch)` for every mini-batch. That is how lesson 5 trains on
 # full-size CIFAR-10 images, and `autograd-scalar train --dataset cifar10` too.
 #
 # ### What real frameworks do
 #
 # * **PyTorch** (eager mode) stores arrays (tensors) instead of scalars from the start: a
-#   layer is one `W @ x` node in its graph, so its graph is small and each node is a fast C++
-#   call. Its backward pass is exactly our chain rule, with $dW = G X^\top$ and
-#   $dX = W^\top G$ as the derivative rules of the matrix product.
+#   layer is one `X @ W.T` node in its graph, so its graph is small and each node is a fast
+#   C++ call. Its backward pass is exactly our chain rule, with $dW = G^\top X$ and
+#   $dX = G\, W$ as the derivative rules of the matrix product.
 # * **JAX** (`jax.jit`) and **PyTorch 2** (`torch.compile`) also *trace* a Python function on
 #   placeholder values and compile the recorded graph, as we did. They have the same blind
 #   spot: an `if` on a value cannot be traced (JAX raises an error and asks for `jax.lax.cond`;
