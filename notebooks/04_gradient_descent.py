@@ -507,7 +507,7 @@ assert abs(line[0] - line[-1]) < 1e-9 and max(line) > line[0] + 0.1  # not conve
 fig, ax = plt.subplots(figsize=(7, 3.8))
 ax.plot(alphas, line, marker="o", markersize=3, label="$L((1-\\alpha)\\theta_A + \\alpha\\theta_B)$")
 ax.plot([0, 1], [line[0], line[-1]], color="gray", ls="--", label="the chord (convex: below it)")
-ax.set(xlabel="$\\alpha$", ylabel="training loss",
+ax.set(xlabel="$\\alpha$", ylabel="training loss", ylim=(0, 1.4 * max(line)),
        title="two equally good weight settings, and a hill between them")
 ax.legend(loc="upper right")
 plt.show()
