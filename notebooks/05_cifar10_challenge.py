@@ -441,10 +441,11 @@ plot_confusion_matrix(y_test, predictions, class_names)
 
 # %% [markdown]
 # Row $i$ of the confusion matrix shows where the test images of class $i$ went: the diagonal
-# holds the correct answers, the rest the confusions. Typically vehicles (airplane, automobile,
-# ship, truck) are recognised better than most animals, and the confusions make sense: cat with
-# dog, deer with bird, automobile with truck, airplane with ship. An MLP mostly
-# sees overall colour and layout, and those are shared within these pairs.
+# holds the correct answers, the rest the confusions. Here ships and trucks are recognised
+# best and dogs worst, and the largest confusions make sense: dog taken for cat, deer for
+# bird, automobile for truck, airplane for ship. An MLP mostly sees overall colour and
+# layout, and those are shared within these pairs (blue sky or sea around an airplane or a
+# ship, green or brown around an animal).
 #
 # Some test images with the model's answer (green: right, red: wrong):
 
