@@ -1,7 +1,7 @@
 """Checks for the course's assignments: "OK", or what is wrong in words a student understands.
 
-One module per assignment (and one for the lessons' exercises), each comparing a student's code with `autograd_scalar` (the
-oracle that knows the right gradients)::
+One module per assignment, and one for the lessons' exercises, each comparing a student's
+code with `autograd_scalar` (the oracle that knows the right gradients)::
 
     from nn.checks import micrograd   # assignment 1: a student's Value class
     from nn.checks import backprop    # assignment 2: deltas and gradients in NumPy
