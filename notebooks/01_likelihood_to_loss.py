@@ -53,6 +53,7 @@ import numpy as np
 import autograd_scalar as ag
 from autograd_scalar import Value
 from nn import binary_cross_entropy, mse, softmax_cross_entropy
+from nn.checks import lessons as check  # the checks of the "your turn" cells
 
 np.set_printoptions(precision=4, suppress=True)
 
@@ -478,6 +479,50 @@ assert np.allclose([v.grad for v in y_hat], 2 * (y_hat_np - y_reg) / len(y_reg))
 total = sum(softmax_cross_entropy(logits[i], int(y[i])).data for i in range(m))
 print(f"sum of per-example losses / m = {total / m:.6f};  L = {loss.data:.6f}")
 assert math.isclose(total / m, loss.data)
+
+# %% [markdown]
+# ## 6. Your turn
+#
+# ### Your turn 1: a loss computed by hand
+#
+# Four new examples for logistic regression: scores `a_new` and labels `y_new`. Compute the
+# binary cross-entropy $L$ (the mean over the examples) with NumPy, from the formula of
+# section 3, and store it in `my_bce`. The check compares it with the engine.
+
+# %% nbgrader={"grade": false, "grade_id": "lesson01_bce", "locked": false, "schema_version": 3, "solution": true, "task": false}
+a_new = np.array([1.0, -2.0, 0.3, 2.5])
+y_new = np.array([1, 1, 0, 0])
+my_bce = ...  # replace the placeholder: your L, one number
+### BEGIN SOLUTION
+y_hat_new = 1 / (1 + np.exp(-a_new))
+my_bce = np.mean(-(y_new * np.log(y_hat_new) + (1 - y_new) * np.log(1 - y_hat_new)))
+### END SOLUTION
+print("my_bce =", my_bce)
+
+# %% nbgrader={"grade": true, "grade_id": "check_lesson01_bce", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.check_mean_bce(a_new, y_new, my_bce)
+
+# %% [markdown]
+# ### Your turn 2: the gradient of the mean cross-entropy
+#
+# Three examples with $K = 4$ classes: logits `A_new` (one row per example) and classes
+# `y_cls`. Compute $\partial L / \partial a$ for the mean softmax cross-entropy $L$, as an
+# array shaped like `A_new`, with NumPy only (the table of section 5 has the formula).
+
+# %% nbgrader={"grade": false, "grade_id": "lesson01_softmax_gradient", "locked": false, "schema_version": 3, "solution": true, "task": false}
+A_new = np.array([[1.0, 0.0, -1.0, 0.5],
+                  [0.2, 0.2, 0.2, 0.2],
+                  [-1.0, 3.0, 0.0, 1.0]])
+y_cls = np.array([3, 0, 1])
+dL_dA_new = ...  # replace the placeholder: an array shaped like A_new
+### BEGIN SOLUTION
+P_new = np.exp(A_new) / np.exp(A_new).sum(axis=1, keepdims=True)
+dL_dA_new = (P_new - np.eye(4)[y_cls]) / len(A_new)
+### END SOLUTION
+print("dL/da:\n", dL_dA_new)
+
+# %% nbgrader={"grade": true, "grade_id": "check_lesson01_softmax_gradient", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.check_softmax_gradient(A_new, y_cls, dL_dA_new)
 
 # %% [markdown]
 # ## Summary

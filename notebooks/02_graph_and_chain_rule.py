@@ -35,6 +35,7 @@
 import math
 
 from autograd_scalar import Value, gradcheck, maximum, topological_order
+from nn.checks import lessons as check  # the checks of the "your turn" cells
 from viz import draw_dot
 
 # %% [markdown]
@@ -103,6 +104,25 @@ for node in order:
         print(f"{node.label:>6} = {node.op:<5}({parents:<9})  local grads: {locals_}")
     else:
         print(f"{node.label:>6}   leaf, data = {node.data}")
+
+# %% [markdown]
+# ### Your turn 1: a local derivative
+#
+# The sigmoid $\sigma(x) = 1/(1 + e^{-x})$ (lesson 1's logistic regression) is one node
+# too. Derive its local derivative $d\sigma/dx$ and write it as a function of $x$ (tip: it
+# is simplest written with the node's own output $\sigma(x)$). The check compares it with
+# the engine's `local_grads` at several points.
+
+# %% nbgrader={"grade": false, "grade_id": "lesson02_sigmoid", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def d_sigmoid(x):
+    """d/dx sigmoid(x), the local derivative of a sigmoid node at input x."""
+    ### BEGIN SOLUTION
+    s = 1 / (1 + math.exp(-x))
+    return s * (1 - s)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_lesson02_sigmoid", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.check_sigmoid_derivative(d_sigmoid)
 
 # %% [markdown]
 # ## 3. Backpropagation by hand, node by node
@@ -293,6 +313,26 @@ print("after two backwards:", a.grad, " <- accumulated")
 a.grad = 0.0  # what optimizer.zero_grad() / model.zero_grad() do for every parameter
 out.backward()
 print("after zeroing:      ", a.grad)
+
+# %% [markdown]
+# ### Your turn 2: a value used twice
+#
+# For $f(x, y) = (x + y) \cdot x$, write `grad_f(x, y)` returning the two numbers
+# $(\partial f/\partial x, \partial f/\partial y)$ derived by hand with the chain rule
+# (no `Value`s). $x$ reaches $f$ along two paths: what does the rule above say to do with
+# them? The check compares with `backward()` at points of its own.
+
+# %% nbgrader={"grade": false, "grade_id": "lesson02_used_twice", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def grad_f(x, y):
+    """(df/dx, df/dy) for f(x, y) = (x + y) * x."""
+    ### BEGIN SOLUTION
+    df_dx = x + (x + y)  # the path through (x + y), plus the path where x multiplies
+    df_dy = x
+    return df_dx, df_dy
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_lesson02_used_twice", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.check_used_twice(grad_f)
 
 # %% [markdown]
 # ## 7. Gate intuitions: add distributes, multiply swaps, max routes

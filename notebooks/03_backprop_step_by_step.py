@@ -46,6 +46,7 @@ from IPython.display import Image, display
 import autograd_scalar as ag
 from autograd_scalar import Value, gradcheck
 from nn import MLP, mse, softmax_cross_entropy
+from nn.checks import lessons as check  # the checks of the "your turn" cells
 from viz import animate_backward, draw_mlp
 
 np.set_printoptions(precision=4, suppress=True)
@@ -445,6 +446,43 @@ engine = {
 for name in from_deltas:
     print(f"{name}  from the deltas:\n{from_deltas[name]}\n  .grad:\n{engine[name]}")
     assert np.allclose(from_deltas[name], engine[name])
+
+# %% [markdown]
+# ### Your turn 1: a layer's gradients from its delta
+#
+# Every layer $A = \text{inputs}\, W^\top + b$ gets its parameters' gradients the same way
+# from its delta $\Delta = \partial L / \partial A$ (one row per example). Write
+# `weight_gradients(Delta, inputs)` returning `(dW, db)` for a batch, with NumPy only. The
+# check calls it on a batch of its own (5 examples, 4 inputs, 3 units) and compares with
+# `backward()`.
+
+# %% nbgrader={"grade": false, "grade_id": "lesson03_weight_gradients", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def weight_gradients(Delta, inputs):
+    """dL/dW = Delta^T inputs (units, inputs) and dL/db = sum of Delta's rows (units,)."""
+    ### BEGIN SOLUTION
+    return Delta.T @ inputs, Delta.sum(axis=0)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_lesson03_weight_gradients", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.check_weight_gradients(weight_gradients)
+
+# %% [markdown]
+# ### Your turn 2: the delta through a ReLU layer
+#
+# Replace the hidden $\tanh$ by a ReLU, $h = \max(0, a_1)$. Only one factor of
+# $\Delta_1 = (\Delta_2 W_2) \odot f_1'(A_1)$ changes. Write `hidden_delta(Delta2, W2, A1)`
+# for the ReLU (a NumPy comparison such as `A1 > 0` gives `True`/`False`, which multiply as
+# 1/0). The check runs a 4-3-2 ReLU network with softmax output through `backward()`.
+
+# %% nbgrader={"grade": false, "grade_id": "lesson03_relu_delta", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def hidden_delta(Delta2, W2, A1):
+    """Delta1 = (Delta2 W2) * relu'(A1), with relu'(a) = 1 where a > 0, else 0."""
+    ### BEGIN SOLUTION
+    return (Delta2 @ W2) * (A1 > 0)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_lesson03_relu_delta", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.check_relu_delta(hidden_delta)
 
 # %% [markdown]
 # The same batch with `nn.mse` instead, against the one-hot targets (as if we regressed

@@ -49,6 +49,7 @@ import numpy as np
 
 from autograd_scalar import Value, dot, no_grad
 from nn import MLP, SGD, binary_cross_entropy, fit, load_toy
+from nn.checks import lessons as check  # the checks of the "your turn" cells
 from nn.data import iterate_minibatches
 from viz import plot_decision_boundary, plot_history
 
@@ -146,7 +147,49 @@ plt.show()
 # (the orange one by $0.8^2 = 0.64$, while jumping from side to side), the green one by
 # $0.1^2 = 0.01$. **Too small wastes steps, too large never arrives.** (The left panel leaves out
 # the green path: it lands almost on the minimum at the first step.)
+
+# %% [markdown]
+# ### Your turn 1: the speed limit
 #
+# Write `largest_stable_lr(curvature)`: the learning rate $\epsilon$ above which gradient
+# descent on $L(w) = \frac{\lambda}{2} w^2$ diverges (use the factor $1 - \epsilon\lambda$
+# above). The check calls it for several curvatures and says what is wrong.
+
+# %% nbgrader={"grade": false, "grade_id": "lesson04_stable_lr", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def largest_stable_lr(curvature):
+    """The learning rate at which |1 - lr * curvature| reaches 1: beyond it, steps grow."""
+    ### BEGIN SOLUTION
+    return 2.0 / curvature
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_lesson04_stable_lr", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.check_stable_learning_rate(largest_stable_lr)
+
+# %% [markdown]
+# ### Your turn 2: a learning-rate sweep
+#
+# For each learning rate in `SWEEP_LRS`, run `SWEEP_STEPS` steps of gradient descent on the
+# parabola of curvature 3 from $w_0 = 1$ (with `descend` above, or your own loop) and append
+# the loss **after** the last step to `final_losses`. Careful: `descend` returns the losses
+# *before* each step. Which rates diverge? Compare with your speed limit.
+
+# %% nbgrader={"grade": false, "grade_id": "lesson04_sweep", "locked": false, "schema_version": 3, "solution": true, "task": false}
+SWEEP_LRS = [0.1, 0.3, 0.5, 0.65, 0.7]
+SWEEP_STEPS = 10
+final_losses = []
+### BEGIN SOLUTION
+for lr in SWEEP_LRS:
+    _, losses = descend(lr, steps=SWEEP_STEPS + 1)  # the last entry is the loss at w_10
+    final_losses.append(losses[-1])
+### END SOLUTION
+for lr, final in zip(SWEEP_LRS, final_losses):
+    print(f"lr = {lr:4}:  loss after {SWEEP_STEPS} steps = {final:.3g}")
+
+# %% nbgrader={"grade": true, "grade_id": "check_lesson04_sweep", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.check_learning_rate_sweep(SWEEP_LRS, final_losses, steps=SWEEP_STEPS, curvature=3.0,
+                                w0=1.0)
+
+# %% [markdown]
 # ## 2. Why a learning rate of 1 is far too big for a neuron with many inputs
 #
 # Where does the curvature come from in a real model? Take one linear neuron
