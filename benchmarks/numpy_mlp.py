@@ -12,11 +12,13 @@ import numpy as np
 
 
 class NumpyMLP:
-    """An MLP with ReLU hidden layers and a linear output, float64, trained with SGD."""
+    """An MLP with ReLU hidden layers and a linear output, trained with SGD, in float64 (or
+    another dtype: all its arrays and arithmetic; give it inputs of that dtype too)."""
 
-    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray]) -> None:
-        self.W = [w.astype(np.float64).copy() for w in weights]  # each (n_out, n_in)
-        self.b = [b.astype(np.float64).copy() for b in biases]
+    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray],
+                 dtype: type = np.float64) -> None:
+        self.W = [w.astype(dtype) for w in weights]  # each (n_out, n_in), a copy
+        self.b = [b.astype(dtype) for b in biases]
         self.velocity = None
 
     def forward(self, X: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:

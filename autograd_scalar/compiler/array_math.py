@@ -53,6 +53,8 @@ class ArrayMath:
     @staticmethod
     def where(condition: np.ndarray, if_true: Any, if_false: Any) -> Any:
         if isinstance(if_true, tuple):  # a choice between tuples of local gradients
+            if if_true == (1.0,) and if_false == (0.0,):  # (relu) the condition is the slope
+                return (condition,)  # (a boolean array multiplies as 1 and 0: no new array)
             return tuple(np.where(condition, t, f) for t, f in zip(if_true, if_false))
         return np.where(condition, if_true, if_false)
 

@@ -24,17 +24,23 @@ from .operands import Operand, Tables
 __all__ = ["Group", "Elementwise", "Reduction", "MatrixProduct", "chain"]
 
 
-def chain(upstream: np.ndarray, local: Any) -> np.ndarray:
+# Ops whose local derivatives are bounded numbers (relu: 0 or 1, tanh: 1 - t**2, softmax for
+# logsumexp, ...): upstream * local can be infinite or NaN only where upstream is, never
+# 0 * inf, so `chain` need not look for it.
+BOUNDED_SLOPES = frozenset({"relu", "tanh", "sigmoid", "abs", "max", "min", "logsumexp"})
+
+
+def chain(upstream: np.ndarray, local: Any, bounded: bool = False) -> np.ndarray:
     """upstream * local, and 0 wherever upstream is 0.
 
     The interpreter skips nodes whose gradient is exactly 0, so an infinite local derivative
-    (sqrt at 0) behind a dead ReLU passes 0, not 0 * inf = NaN. We do the same.
+    (sqrt at 0) behind a dead ReLU passes 0, not 0 * inf = NaN. We do the same (nothing to
+    do if the local derivative is `bounded`).
     """
     if type(local) is float:
         return upstream if local == 1.0 else upstream * local
-    with np.errstate(invalid="ignore"):
-        product = upstream * local
-    if not np.isfinite(product).all():
+    product = upstream * local  # (0 * inf warns nothing: Plan.run silences "invalid")
+    if not bounded and not np.isfinite(product).all():
         product = np.where(upstream == 0.0, 0.0, product)
     return product
 
@@ -64,9 +70,10 @@ class Elementwise(Group):
     def __init__(self, op: ops.Op, size: int, operands: list[Operand]) -> None:
         self.op, self.size, self.operands = op, size, operands
         self.needs_grad = any(o.needs_grad for o in operands)
+        self.bounded = str(op) in BOUNDED_SLOPES
 
     def forward(self, tables: Tables) -> Any:
-        out, local = self.op.rule(ARRAY, *(o.gather(tables) for o in self.operands))
+        out, local = self.op.rule(ARRAY, *[o.gather(tables) for o in self.operands])
         tables.V[self.out] = out
         return local
 
@@ -74,7 +81,7 @@ class Elementwise(Group):
         upstream = G[self.out]
         for operand, d in zip(self.operands, local):
             if operand.needs_grad:
-                operand.scatter(chain(upstream, d), G, grad)
+                operand.scatter(chain(upstream, d, self.bounded), G, grad)
 
     def describe(self) -> str:
         return f"{self.size:>6} x {self.op}"
@@ -92,6 +99,7 @@ class Reduction(Group):
         self.op, self.size, self.operands, self.n = op, size, operands, n
         self.constants = constants  # (size, c) numbers appended to the inputs, or None
         self.needs_grad = any(o.needs_grad for o in operands)
+        self.bounded = str(op) in BOUNDED_SLOPES
 
     def _inputs(self, tables: Tables) -> list[np.ndarray]:
         inputs = [o.gather(tables).reshape(self.size, self.n, -1) for o in self.operands]
@@ -120,8 +128,9 @@ class Reduction(Group):
                 continue
             if type(d) is not float:
                 d = d[:, : self.n]  # not the folded constants
-            contribution = chain(upstream, d)
-            contribution = np.broadcast_to(contribution, (self.size, self.n, batch))
+            contribution = chain(upstream, d, self.bounded)
+            if contribution.shape[1] != self.n:  # (a number d: one column for all n inputs)
+                contribution = np.broadcast_to(contribution, (self.size, self.n, batch))
             operand.scatter(contribution.reshape(self.size * self.n, batch), G, grad)
 
     def describe(self) -> str:
@@ -136,6 +145,8 @@ class MatrixProduct(Group):
     node) and X the shared vector for every sample (one column per sample).
 
     Backward: dW = dOut @ X^T (summed over the batch by the product) and dX = W^T @ dOut.
+    If nothing else reads these weights (`assigns_grad`, set by the plan), dW is written
+    straight into the gradient array by the product itself: no temporary, no second pass.
     """
 
     def __init__(self, size: int, shared: Operand, weights: np.ndarray) -> None:
@@ -147,21 +158,30 @@ class MatrixProduct(Group):
         # (a view of shared weights would add their gradients wrongly: gather those instead)
         self.strides = affine_strides(weights) if self.weights_unique else None
         self.needs_grad = True
+        self.assigns_grad = False
+        self._views: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _matrix(self, theta: np.ndarray) -> np.ndarray:
+        """W: the weights as a (size, n) matrix, a view of theta (or grad) where possible."""
         if self.strides is None:
             return theta[self.weight_index]
-        # The weights sit in theta at regular steps (a model's parameters in order): a view
-        # of theta reads them without copying, and writes to it land in theta.
-        start, row_step, column_step = self.strides
-        item = theta.itemsize
-        return np.lib.stride_tricks.as_strided(
-            theta[start:], shape=self.shape, strides=(row_step * item, column_step * item),
-            writeable=theta.flags.writeable)
+        # The same arrays come back at every step (the session's parameters and gradient):
+        # keep their views instead of making new ones (as_strided costs more than a product
+        # of a small layer). The array is kept with its view, so its id is not reused.
+        cached = self._views.get(id(theta))
+        if cached is not None and cached[0] is theta:
+            return cached[1]
+        view = strided_view(theta, self.strides, self.shape)
+        if len(self._views) > 8:  # (a cache, not a leak: at most a few arrays)
+            self._views.clear()
+        self._views[id(theta)] = (theta, view)
+        return view
 
     def forward(self, tables: Tables) -> Any:
         out = tables.V[self.out]
-        X = np.broadcast_to(self.shared.gather(tables), (self.shape[1], out.shape[1]))
+        X = self.shared.gather(tables)
+        if X.shape[1] != out.shape[1]:  # a vector of parameters: the same for every sample
+            X = np.broadcast_to(X, (self.shape[1], out.shape[1]))
         W = self._matrix(tables.theta)
         np.matmul(W, X, out=out)
         return X, W
@@ -169,19 +189,32 @@ class MatrixProduct(Group):
     def backward(self, G: np.ndarray, grad: np.ndarray, saved: Any) -> None:
         X, W = saved
         upstream = G[self.out]
-        dW = upstream @ X.T
-        if self.strides is not None:
-            self._matrix(grad)[...] += dW
+        if self.assigns_grad:  # (the plan zeroed no entry of these weights for us)
+            np.matmul(upstream, X.T, out=self._matrix(grad))
+        elif self.strides is not None:
+            self._matrix(grad)[...] += upstream @ X.T
         elif self.weights_unique:
-            grad[self.weight_index] += dW
+            grad[self.weight_index] += upstream @ X.T
         else:
-            np.add.at(grad, self.weight_index, dW)
+            np.add.at(grad, self.weight_index, upstream @ X.T)
         if self.shared.needs_grad:
             self.shared.scatter(W.T @ upstream, G, grad)
 
     def describe(self) -> str:
         rows, columns = self.shape
         return f"{rows:>6} x dot of {columns} inputs -> one matrix product ({rows} x {columns}) @ X"
+
+
+def strided_view(array: np.ndarray, strides: tuple[int, int, int], shape: tuple[int, int],
+                 ) -> np.ndarray:
+    """The entries start + i*row + j*column of a 1-d array as a (rows, columns) view: the
+    weights of a layer sit in the parameter vector at regular steps (a model's parameters in
+    order), so they are read, and written, in place."""
+    start, row_step, column_step = strides
+    item = array.itemsize
+    return np.lib.stride_tricks.as_strided(
+        array[start:], shape=shape, strides=(row_step * item, column_step * item),
+        writeable=array.flags.writeable)
 
 
 def affine_strides(index: np.ndarray) -> tuple[int, int, int] | None:

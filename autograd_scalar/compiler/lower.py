@@ -20,8 +20,9 @@ __all__ = ["lower", "vectors"]
 
 
 def lower(nodes: list[Value], ref: dict[int, int], needs_grad: np.ndarray, starts: list[int],
-          is_parameter: Callable[[Value], bool]) -> Group:
-    """The group that computes `nodes` (all with the same op and number of parents)."""
+          is_parameter: Callable[[Value], bool], dtype: np.dtype) -> Group:
+    """The group that computes `nodes` (all with the same op and number of parents); numbers
+    folded into the nodes are stored in `dtype`, the program's."""
     op: ops.Op = nodes[0].op
     n = len(nodes[0].parents)
     if op.kind in ("unary", "binary"):
@@ -41,9 +42,9 @@ def lower(nodes: list[Value], ref: dict[int, int], needs_grad: np.ndarray, start
         return Reduction(op, len(nodes), [first, second], half, None)
     operand = Operand([ref[id(p)] for v in nodes for p in v.parents], needs_grad, starts)
     if op.kind == "dot_constant":
-        numbers = np.array([v.local_grads for v in nodes], dtype=float)
+        numbers = np.array([v.local_grads for v in nodes], dtype=dtype)
         return Reduction(op, len(nodes), [operand], n, numbers)
-    numbers = np.array([v.op.constants for v in nodes], dtype=float) if op.constants else None
+    numbers = np.array([v.op.constants for v in nodes], dtype=dtype) if op.constants else None
     return Reduction(op, len(nodes), [operand], n, numbers)
 
 

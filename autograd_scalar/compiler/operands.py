@@ -71,7 +71,7 @@ class Operand:
             return tables.theta[index][:, None]
         if self.source == "inputs" and self.argument is not None:
             return tables.arguments[self.argument][self.input_index]
-        out = np.empty((self.size, tables.V.shape[1]))
+        out = np.empty((self.size, tables.V.shape[1]), dtype=tables.V.dtype)
         if len(self.inputs):
             out[self.input_pos] = tables.all_inputs()[self.inputs]
         out[self.row_pos] = tables.V[self.rows]
@@ -90,7 +90,9 @@ class Operand:
         if len(self.params):
             per_param = contribution if self.source == "params" else contribution[self.param_pos]
             per_param = per_param.sum(axis=1)
-            if self.params_unique:
+            if self.param_slice is not None:
+                grad[self.param_slice] += per_param
+            elif self.params_unique:
                 grad[self.params] += per_param
             else:
                 np.add.at(grad, self.params, per_param)
@@ -109,7 +111,14 @@ def _within_one_argument(inputs: np.ndarray, starts: list[int]) -> tuple[int | N
 
 
 def as_slice(indices: np.ndarray) -> slice | None:
-    """slice(a, b) if the indices are a, a+1, ..., b-1 (reading a slice copies nothing)."""
-    if len(indices) and np.array_equal(indices, np.arange(indices[0], indices[0] + len(indices))):
-        return slice(int(indices[0]), int(indices[0]) + len(indices))
-    return None
+    """slice(a, b, step) if the indices are a, a + step, a + 2 step, ... (step >= 1), else
+    None. Indexing with a slice gives a view: it copies nothing, and += writes in place.
+    (A layer's biases, for example, sit in the parameter vector at a regular step.)"""
+    n = len(indices)
+    if n == 0:
+        return None
+    start = int(indices[0])
+    step = int(indices[1]) - start if n > 1 else 1
+    if step < 1 or not np.array_equal(indices, start + step * np.arange(n)):
+        return None
+    return slice(start, start + step * (n - 1) + 1, step)

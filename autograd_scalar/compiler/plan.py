@@ -21,8 +21,9 @@ import numpy as np
 from .. import ops
 from ..engine import Value
 from .errors import CompileError
+from .groups import Group, MatrixProduct
 from .lower import lower, vectors
-from .operands import Operand, Tables
+from .operands import Operand, Tables, as_slice
 from .trace import Graph
 
 __all__ = ["Plan", "CompiledResult"]
@@ -48,7 +49,8 @@ class Plan:
     """The compiled form of a graph: a reference for every node, and the groups to run."""
 
     def __init__(self, graph: Graph, outputs: list[Value], loss: Value | None,
-                 n_params: int, argument_sizes: list[int]) -> None:
+                 n_params: int, argument_sizes: list[int], dtype: np.dtype) -> None:
+        self.dtype = dtype  # of every array the plan computes with
         self.n_inputs = graph.n_inputs
         self.n_params = n_params
         self.argument_starts = [int(x) for x in np.cumsum([0, *argument_sizes])]
@@ -65,7 +67,7 @@ class Plan:
             else:  # a constant leaf: its number now, for every run
                 ref[key] = graph.n_inputs + len(constants)
                 constants.append(node.data)
-        self.constants = np.array(constants, dtype=float)
+        self.constants = np.array(constants, dtype=dtype)
 
         levels = levels_of(graph.order)
 
@@ -83,7 +85,7 @@ class Plan:
         self.n_rows = row
         needs_grad = self._rows_needing_grad(graph.order, ref)
         starts = self.argument_starts
-        self.groups = [lower(nodes, ref, needs_grad, starts, is_parameter)
+        self.groups = [lower(nodes, ref, needs_grad, starts, is_parameter, dtype)
                        for nodes in groups]
         for nodes, group in zip(groups, self.groups):  # the rows given to its nodes above
             first = ref[id(nodes[0])] - graph.n_inputs
@@ -93,6 +95,8 @@ class Plan:
         self.loss = None if loss is None else Operand([ref[id(loss)]], needs_grad, starts)
         self.n_nodes = len(graph.order)
         self.n_operations = sum(group.size for group in self.groups)
+        self.accumulated = assign_weight_gradients(self.groups, self.loss, n_params)
+        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _rows_needing_grad(self, order: list[Value], ref: dict[int, int]) -> np.ndarray:
         """For every row of V: does a parameter lie below it (so gradient must flow to it)?"""
@@ -108,7 +112,8 @@ class Plan:
     def run(self, arguments: list[np.ndarray], theta: np.ndarray, grad: np.ndarray | None,
             ) -> CompiledResult:
         """Forward for a batch (arguments: one (inputs, batch) array each); backward too if
-        grad is given (the batch-mean gradient is added to it)."""
+        grad is given (the batch-mean gradient is written into it, replacing what it held).
+        The arrays must have the plan's dtype."""
         # Overflow to inf and inf - inf = NaN pass silently, as with Python floats in the
         # interpreter (exp and ** check for overflow themselves, and say so).
         with np.errstate(over="ignore", invalid="ignore"):
@@ -117,22 +122,64 @@ class Plan:
     def _run(self, arguments: list[np.ndarray], theta: np.ndarray, grad: np.ndarray | None,
              ) -> CompiledResult:
         batch = arguments[0].shape[1]
-        V = np.empty((self.n_rows, batch))
-        V[: len(self.constants)] = self.constants[:, None]
+        V, G = self._tables_for(batch)
         tables = Tables(arguments, V, theta)
         saved = [group.forward(tables) for group in self.groups]
-        outputs = np.broadcast_to(self.outputs.gather(tables), (self.outputs.size, batch))
+        outputs = self.outputs.gather(tables)  # (outputs, batch), or (outputs, 1): constants
         losses = loss = None
         if self.loss is not None:
-            losses = np.broadcast_to(self.loss.gather(tables)[0], (batch,)).copy()
-            loss = float(np.mean(losses))
+            losses = self.loss.gather(tables)[0]
+            losses = losses.copy() if len(losses) == batch else np.repeat(losses, batch)
+            loss = float(losses.sum()) / batch
         if grad is not None and self.loss is not None:
-            G = np.zeros_like(V)
-            self.loss.scatter(np.full((1, batch), 1.0 / batch), G, grad)  # d(mean)/d(loss_b)
+            G.fill(0.0)
+            grad[self.accumulated] = 0.0  # (the others are written whole by a product)
+            d_mean = np.full((1, batch), 1.0 / batch, dtype=self.dtype)  # d(mean)/d(loss_b)
+            self.loss.scatter(d_mean, G, grad)
             for group, s in zip(reversed(self.groups), reversed(saved)):
                 if group.needs_grad:
                     group.backward(G, grad, s)
+        if outputs.shape[1] != batch:  # (outputs that do not depend on the sample)
+            outputs = np.broadcast_to(outputs, (self.outputs.size, batch))
         return CompiledResult(outputs.T.copy(), losses, loss)
+
+    def _tables_for(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
+        """The value table V (constants filled in) and the gradient table G for a batch size.
+
+        Made once per batch size and reused by every run: allocating them afresh would cost
+        more than the arithmetic of a small layer. (So a plan runs one batch at a time.)
+        """
+        tables = self._buffers.get(batch)
+        if tables is None:
+            if len(self._buffers) > 4:  # (a few sizes: the last batch of an epoch is smaller)
+                self._buffers.clear()
+            V = np.empty((self.n_rows, batch), dtype=self.dtype)
+            V[: len(self.constants)] = self.constants[:, None]
+            tables = self._buffers[batch] = V, np.zeros_like(V)
+        return tables
+
+
+def assign_weight_gradients(groups: list[Group], loss: Operand | None, n_params: int,
+                            ) -> np.ndarray | slice:
+    """Let each matrix product whose weights nothing else reads write their gradient whole
+    (see `MatrixProduct`); return the parameters whose gradients are still added up from
+    several places, which a run must set to 0 first (a slice where they are consecutive).
+    """
+    uses = np.zeros(n_params, dtype=np.int64)  # how many places add to each gradient
+    operands = [o for group in groups for o in group.operands] + ([loss] if loss else [])
+    for operand in operands:
+        np.add.at(uses, operand.params, 1)
+    products = [g for g in groups if isinstance(g, MatrixProduct)]
+    for product in products:
+        np.add.at(uses, product.weight_index.ravel(), 1)
+    written_whole = np.zeros(n_params, dtype=bool)
+    for product in products:
+        if product.strides is not None and (uses[product.weight_index] == 1).all():
+            product.assigns_grad = True
+            written_whole[product.weight_index] = True
+    accumulated = np.flatnonzero(~written_whole)
+    as_range = as_slice(accumulated)
+    return as_range if as_range is not None else accumulated
 
 
 def levels_of(order: list[Value]) -> dict[int, int]:

@@ -15,6 +15,12 @@ from .trace import samples, trace
 
 __all__ = ["compile", "CompiledProgram", "CompiledResult", "GroupSummary"]
 
+FLOAT_TYPES = (np.dtype(np.float64), np.dtype(np.float32))
+# How closely `check` wants the program to match the interpreter (which computes in float64)
+# by default: in float64 they differ only in the order of additions; float32 keeps about 7
+# significant digits, and a sum over thousands of inputs loses a few of them.
+CHECK_RTOL = {np.dtype(np.float64): 1e-9, np.dtype(np.float32): 1e-3}
+
 
 class GroupSummary(NamedTuple):
     """One NumPy group of a compiled program, as `CompiledProgram.groups` lists them."""
@@ -36,16 +42,19 @@ class CompiledProgram:
         sample_shapes: the shape of one sample of each argument.
         n_outputs: how many outputs the function returns per sample.
         has_loss: whether the function returns a loss.
+        dtype: the NumPy float type of all its arithmetic and of the parameters it holds
+            (float64, or float32: half the memory traffic, about 7 significant digits).
     """
 
     def __init__(self, fn: Callable, example_inputs: Sequence[np.ndarray],
-                 parameters: list[Value] | None) -> None:
+                 parameters: list[Value] | None, dtype: Any = np.float64) -> None:
         self.fn = fn
+        self.dtype = float_type(dtype)
         self.sample_shapes = [a.shape for a in example_inputs]
         outputs, loss, graph, self.parameters = trace(fn, example_inputs, parameters)
         self.n_outputs, self.has_loss = len(outputs), loss is not None
         self._plan = Plan(graph, outputs, loss, len(self.parameters),
-                          [a.size for a in example_inputs])
+                          [a.size for a in example_inputs], self.dtype)
         self._training: TrainingSession | None = None
 
     # -- running --------------------------------------------------------------------------
@@ -59,7 +68,7 @@ class CompiledProgram:
         it costs ~30 ms, ten times the NumPy work. To train, use `training`, which keeps
         the parameters in an array between steps."""
         theta = self._parameter_data()
-        grad = np.zeros(len(self.parameters)) if self.has_loss else None
+        grad = np.zeros_like(theta) if self.has_loss else None
         result = self._plan.run(self._columns(batch), theta, grad)
         if grad is not None:
             for p, g in zip(self.parameters, grad.tolist()):
@@ -85,15 +94,16 @@ class CompiledProgram:
         """
         return TrainingSession(self, optimizer)
 
-    def check(self, *sample: Any, rtol: float = 1e-9) -> None:
+    def check(self, *sample: Any, rtol: float | None = None) -> None:
         """Run the interpreter on one sample and compare with the compiled program.
 
         Re-traces the function on this sample's numbers (the ordinary engine), then compares
         outputs, loss and parameter gradients. Raises CompileMismatchError if they differ,
         which means the function's graph depends on the data (Python `if` on values, or
-        indexing with a label): the trace is not faithful for this sample.
+        indexing with a label): the trace is not faithful for this sample. The default rtol
+        is `CHECK_RTOL` of the program's dtype (1e-9 in float64, 1e-3 in float32).
         """
-        arrays = samples(sample, self.sample_shapes, "check")
+        arrays = samples(sample, self.sample_shapes, "check")  # (float64: the interpreter's)
         for i, (a, shape) in enumerate(zip(arrays, self.sample_shapes)):
             if a.shape != shape:
                 raise ValueError(f"check takes ONE sample: argument {i} should have shape "
@@ -102,9 +112,10 @@ class CompiledProgram:
             raise RuntimeError("call check() outside `with program.training(...)`.")
         expected = interpret(self.fn, arrays, self.parameters)
         theta = self._parameter_data()
-        grad = np.zeros(len(self.parameters))
-        got = self._plan.run([a.reshape(-1, 1) for a in arrays], theta,
+        grad = np.zeros_like(theta)
+        got = self._plan.run([a.reshape(-1, 1).astype(self.dtype) for a in arrays], theta,
                              grad if self.has_loss else None)
+        rtol = CHECK_RTOL[self.dtype] if rtol is None else rtol
         compare("outputs", got.outputs[0], expected[0], rtol)
         if self.has_loss:
             compare("loss", np.array([got.loss]), np.array([expected[1]]), rtol)
@@ -146,12 +157,12 @@ class CompiledProgram:
     # -- helpers --------------------------------------------------------------------------
 
     def _parameter_data(self) -> np.ndarray:
-        return np.array([p.data for p in self.parameters], dtype=float)
+        return np.array([p.data for p in self.parameters], dtype=self.dtype)
 
     def _columns(self, batch: Sequence[Any]) -> list[np.ndarray]:
         """Each argument of the batch as (inputs, batch): a column per sample (a transposed
         view of the caller's array, not a copy)."""
-        arrays = samples(batch, self.sample_shapes, "the compiled program")
+        arrays = samples(batch, self.sample_shapes, "the compiled program", self.dtype)
         for i, (a, shape) in enumerate(zip(arrays, self.sample_shapes)):
             if a.ndim == 0 or a.shape[1:] != shape:
                 raise ValueError(
@@ -165,13 +176,25 @@ class CompiledProgram:
         return [a.reshape(len(a), -1).T for a in arrays]
 
 
+def float_type(dtype: Any) -> np.dtype:
+    """np.float64 or np.float32 as a NumPy dtype; anything else is a ValueError."""
+    try:
+        as_dtype = np.dtype(dtype)
+    except TypeError:
+        as_dtype = None
+    if as_dtype is None or as_dtype not in FLOAT_TYPES:  # (np.dtype(...) == None holds)
+        raise ValueError(f"dtype must be np.float64 (the default) or np.float32, got "
+                         f"{dtype!r:.60}.")
+    return as_dtype
+
+
 def _count(n: int, thing: str) -> str:
     """'1 level', '3 levels', '1,024 levels'."""
     return f"{n:,} {thing}{'' if n == 1 else 's'}"
 
 
 def compile(fn: Callable, example_inputs: Any, parameters: Sequence[Value] | None = None,
-            *, check: bool = True) -> CompiledProgram:
+            *, check: bool = True, dtype: Any = np.float64) -> CompiledProgram:
     """Trace `fn` once and compile it into a program that runs whole batches with NumPy.
 
     Args:
@@ -184,6 +207,9 @@ def compile(fn: Callable, example_inputs: Any, parameters: Sequence[Value] | Non
             ``model.parameters()``); other leaves the function uses are constants, frozen
             at their current numbers. None: every leaf that is not an input.
         check: compare the compiled program with the interpreter on the example sample.
+        dtype: np.float64 (the default, as the interpreter) or np.float32 (faster; results
+            agree with float64 to about 1e-4 relative): the program's arithmetic and the
+            parameters it holds while training. The Values stay Python floats.
 
     Returns:
         a `CompiledProgram`; ``print(program)`` shows its plan.
@@ -195,7 +221,8 @@ def compile(fn: Callable, example_inputs: Any, parameters: Sequence[Value] | Non
     if not isinstance(example_inputs, tuple):  # one argument (a tuple: one per argument)
         example_inputs = (example_inputs,)
     arrays = samples(example_inputs, [()] * len(example_inputs), "compile")
-    program = CompiledProgram(fn, arrays, None if parameters is None else list(parameters))
+    program = CompiledProgram(fn, arrays, None if parameters is None else list(parameters),
+                              dtype)
     if check:
         program.check(*arrays)
     return program

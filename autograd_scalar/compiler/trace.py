@@ -95,16 +95,17 @@ def split_result(result: Any) -> tuple[list[Value], Value | None]:
     return outputs, loss
 
 
-def samples(arrays: Sequence[Any], shapes: list[tuple[int, ...]], what: str) -> list[np.ndarray]:
-    """The arguments as float arrays, one per argument of the function (shapes are checked
-    by the caller: one sample or a batch)."""
+def samples(arrays: Sequence[Any], shapes: list[tuple[int, ...]], what: str,
+            dtype: Any = np.float64) -> list[np.ndarray]:
+    """The arguments as arrays of `dtype`, one per argument of the function (shapes are
+    checked by the caller: one sample or a batch). Arrays of that dtype are not copied."""
     if len(arrays) != len(shapes):
         raise TypeError(f"{what} takes {len(shapes)} array(s) (one per argument of the "
                         f"function), got {len(arrays)}.")
     out = []
     for i, a in enumerate(arrays):
         try:
-            a = np.asarray(a, dtype=float)
+            a = np.asarray(a, dtype=dtype)
         except (TypeError, ValueError):
             raise TypeError(f"{what}: argument {i} must be an array of numbers, got "
                             f"{type(a).__name__}.") from None
