@@ -23,10 +23,12 @@ from tqdm.auto import tqdm
 
 from autograd_scalar import Value
 
+from .batch_randomness import Augment, BatchRandomness
 from .batch_step import BatchStep
 from .compiled import CompiledStep
 from .data import iterate_minibatches
 from .interpreted import InterpretedStep
+from .modes import evaluation_mode, training_mode
 from .predictions import classes_from_outputs, predict_classes
 
 __all__ = ["fit", "evaluate", "predict_classes", "TrainingDiverged", "ENGINES"]
@@ -58,8 +60,14 @@ def fit(
     progress: bool = True,
     on_epoch_end: Callable[[dict[str, list]], None] | None = None,
     engine: str = "interpreted",
+    augment: str | Augment | None = None,
+    dtype: Any = np.float64,
 ) -> dict[str, list]:
     """Train `model` with mini-batch gradient descent and return the history.
+
+    The model is in training mode (``model.train()``: dropout drops units) for the epochs
+    and in evaluation mode (``model.eval()``) when fit returns, also after an error; the
+    validation figures after every epoch are computed in evaluation mode (no dropout).
 
     Args:
         model: called on one example, returns a list of output Values (e.g. an `MLP`).
@@ -69,7 +77,9 @@ def fit(
         train: ``(X, y)``: inputs (N, D) and integer class labels (N,).
         val: optional ``(X, y)`` evaluated after every epoch (without recording a graph).
         epochs, batch_size: how long and in what steps; the last batch may be smaller.
-        seed: the shuffling order (a different shuffle every epoch, the same every run).
+        seed: the shuffling order (a different shuffle every epoch, the same every run),
+            the augmentation and the dropout masks (with an `MLP` with dropout: a new mask
+            for every sample, the same for both engines).
         scheduler: optional learning-rate schedule, ``scheduler.step()`` after each epoch.
         progress: show a tqdm progress bar per epoch.
         on_epoch_end: called with the history after each epoch (for live plots, logging).
@@ -79,6 +89,14 @@ def fit(
             same maths, hundreds of times faster. The compiled engine gives the target to
             the loss as a one-hot vector (a single number for one output), so the loss must
             accept that (softmax_cross_entropy, hinge, mse, binary_cross_entropy do).
+        augment: random changes made afresh to every training batch of every epoch:
+            None; a text such as "flip,crop" (`nn.data.parse_augment`; rows read as square
+            images, 3 channels if they fit, else 1); or a callable ``augment(X, rng)``
+            returning a batch of the same shape. Drawn from a generator seeded by (seed,
+            epoch): the same seed gives the same run.
+        dtype: the compiled engine computes in np.float64 (the default) or np.float32
+            (faster, about 7 significant digits); the interpreter's Values are Python
+            floats, float64 only.
 
     Returns:
         ``{"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"}``, one entry
@@ -94,12 +112,18 @@ def fit(
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}.")
     history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
-    with _batch_step(engine, model, loss, optimizer, X, y) as step:
+    randomness = BatchRandomness(model, augment, seed, X.shape[1])
+    # Training mode for the epochs (set before tracing: the compiled graph must have the
+    # dropout), evaluation mode when leaving, also after an error.
+    with training_mode(model), _batch_step(engine, model, loss, optimizer, X, y, dtype,
+                                           randomness.mask_units) as step:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            # The order of epoch e comes from (seed, e): reproducible, and new every epoch.
-            batches = iterate_minibatches(X, y, batch_size, shuffle=True, seed=seed,
-                                          epoch=epoch - 1)
+            # The order of epoch e comes from (seed, e): reproducible, and new every epoch;
+            # so do the augmentation and the dropout masks of its batches.
+            batches = randomness.batches(
+                iterate_minibatches(X, y, batch_size, shuffle=True, seed=seed,
+                                    epoch=epoch - 1), epoch - 1)
             where = f"epoch {epoch}/{epochs}"
             bar = tqdm(batches, total=math.ceil(len(X) / batch_size), leave=False, desc=where,
                        disable=not progress, unit="batch")
@@ -122,9 +146,9 @@ def _train_one_epoch(step: BatchStep, bar: tqdm, where: str,
                      optimizer: Any) -> tuple[float, float]:
     """One gradient step per batch of `bar`; returns the epoch's mean loss and accuracy."""
     total_loss = correct = seen = 0.0
-    for number, (xb, yb) in enumerate(bar, start=1):
+    for number, (xb, yb, masks) in enumerate(bar, start=1):
         try:
-            result = step.train(xb, yb)
+            result = step.train(xb, yb, masks)
         except OverflowError as error:  # an op overflowed: the weights have blown up
             raise TrainingDiverged(f"{error} ({where}, batch {number}). "
                                    f"{_lr_hint(optimizer)}") from error
@@ -148,15 +172,16 @@ def _lr_hint(optimizer: Any) -> str:
 
 def evaluate(
     model: Any, loss: Loss, X: np.ndarray, y: np.ndarray, batch_size: int = EVAL_BATCH_SIZE,
-    engine: str = "interpreted",
+    engine: str = "interpreted", dtype: Any = np.float64,
 ) -> tuple[float, float]:
-    """The mean loss and the accuracy of `model` on (X, y), without recording a graph.
+    """The mean loss and the accuracy of `model` on (X, y), without recording a graph, in
+    evaluation mode (no dropout; the model's mode is restored afterwards).
 
     engine="compiled" computes the same numbers with a compiled program (see `fit`), in a
-    fraction of the time for big inputs.
+    fraction of the time for big inputs, in `dtype` (np.float64 or np.float32).
     """
     X, y = _check_data((X, y), "evaluation")
-    with _batch_step(engine, model, loss, None, X, y) as step:
+    with evaluation_mode(model), _batch_step(engine, model, loss, None, X, y, dtype) as step:
         return _evaluate(step, X, y, batch_size)
 
 
@@ -173,12 +198,25 @@ def _evaluate(step: BatchStep, X: np.ndarray, y: np.ndarray,
 
 
 def _batch_step(engine: str, model: Any, loss: Loss, optimizer: Any, X: np.ndarray,
-                y: np.ndarray) -> BatchStep:
+                y: np.ndarray, dtype: Any = np.float64, mask_units: int = 0) -> BatchStep:
     if engine == "interpreted":
+        _check_interpreter_dtype(dtype)
         return InterpretedStep(model, loss, optimizer)
     if engine == "compiled":
-        return CompiledStep(model, loss, optimizer, X, y)
+        return CompiledStep(model, loss, optimizer, X, y, mask_units, dtype)
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
+
+
+def _check_interpreter_dtype(dtype: Any) -> None:
+    """The interpreter's Values are Python floats: refuse any other dtype than float64."""
+    try:
+        is_float64 = np.dtype(dtype) == np.float64
+    except TypeError:
+        is_float64 = False
+    if not is_float64:
+        raise ValueError(
+            f"engine='interpreted' computes with Python floats (float64) only, got dtype="
+            f"{dtype!r:.60}; use engine='compiled' for float32, or leave dtype at np.float64.")
 
 
 def _check_data(data: tuple[np.ndarray, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
