@@ -28,6 +28,7 @@ import numpy as np
 
 from . import data, losses, optim
 from .checks import positive_int
+from .data import parse_augment
 from .mlp import MLP
 from .training import ENGINES, TrainingDiverged, evaluate, fit
 
@@ -47,13 +48,17 @@ ENGINE_NOTES = {
 # at full resolution, roughly 4 times less with --image-size 16).
 DEFAULTS = {
     "toy": {"hidden": [16, 16], "epochs": 20, "batch_size": 16, "sgd_lr": 0.1,
-            "adam_lr": 0.01, "schedule": "constant", "train_size": 200, "test_size": 200},
+            "adam_lr": 0.01, "schedule": "constant", "train_size": 200, "test_size": 200,
+            "weight_decay": 0.0, "augment": "none", "dropout": 0.0, "dtype": "float64"},
     "cifar10-compiled": {"hidden": [64], "epochs": 10, "batch_size": 64, "sgd_lr": 0.01,
                          "adam_lr": 0.001, "schedule": "linear", "train_size": 4000,
-                         "test_size": None},  # None: every test image (10,000)
+                         "test_size": None,  # None: every test image (10,000)
+                         "weight_decay": 0.0, "augment": "none", "dropout": 0.0,
+                         "dtype": "float64"},
     "cifar10-interpreted": {"hidden": [32], "epochs": 5, "batch_size": 32, "sgd_lr": 0.005,
                             "adam_lr": 0.001, "schedule": "constant", "train_size": 4000,
-                            "test_size": 1000},
+                            "test_size": 1000, "weight_decay": 0.0, "augment": "none",
+                            "dropout": 0.0, "dtype": "float64"},
 }
 
 
@@ -66,6 +71,14 @@ def positive_float(text: str) -> float:
     value = _parse(float, text, "a number")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def probability_below_one(text: str) -> float:
+    """An argparse type: a number p with 0 <= p < 1 (dropout's probability)."""
+    value = _parse(float, text, "a number")
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
     return value
 
 
@@ -178,6 +191,9 @@ def add_model_options(train: argparse.ArgumentParser) -> None:
                        help="hidden layer sizes, comma-separated (default: "
                        f"{default_help('hidden')})")
     group.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu")
+    group.add_argument("--dropout", type=probability_below_one, default=None,
+                       help="probability of dropping each hidden unit while training, "
+                       f"0 <= p < 1 (default: {default_help('dropout')})")
     group.add_argument("--loss", choices=tuple(LOSSES), default="cross_entropy")
 
 
@@ -202,7 +218,17 @@ def add_training_options(train: argparse.ArgumentParser) -> None:
     group.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
     group.add_argument("--momentum", type=non_negative_float, default=0.9,
                        help="sgd momentum")
-    group.add_argument("--weight-decay", type=non_negative_float, default=0.0)
+    group.add_argument("--weight-decay", type=non_negative_float, default=None,
+                       help=f"L2 penalty on the parameters (default: "
+                       f"{default_help('weight_decay')})")
+    group.add_argument("--augment", default=None,
+                       help="cifar10: random changes to every training batch, comma-separated: "
+                       "flip (mirror half the images), crop (shift by up to 4 pixels, zero "
+                       f"padding), or none (default: {default_help('augment')})")
+    group.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                       help="compiled engine: the float type of its arithmetic (float32: "
+                       "faster, about 7 digits); the interpreter is float64 only (default: "
+                       f"{default_help('dtype')})")
     group.add_argument("--seed", type=int, default=0,
                        help="initial weights, shuffling and toy data")
     group.add_argument("--no-progress", action="store_true", help="hide progress bars")
@@ -251,6 +277,23 @@ def check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             flags = ", ".join("--" + name.replace("_", "-") for name in given)
             parser.error(f"{flags}: only for --dataset cifar10 (got --dataset {args.dataset})")
     args.engine = args.engine or ("interpreted" if args.dataset in TOY_SETS else "compiled")
+    if args.dtype == "float32" and args.engine == "interpreted":
+        parser.error("--dtype float32: only with --engine compiled (the interpreter's Values "
+                     "are Python floats, float64)")
+    if args.augment is not None:
+        if args.dataset in TOY_SETS and parse_augment(args.augment).transforms:
+            parser.error(f"--augment {args.augment}: only for --dataset cifar10 (images); "
+                         f"got --dataset {args.dataset}")
+        try:
+            augmentation(args)
+        except ValueError as error:
+            parser.error(f"--augment: {error}")
+
+
+def augmentation(args: argparse.Namespace) -> data.augment.Compose:
+    """The --augment text as a callable for images of --image-size and --grayscale."""
+    channels = 1 if args.grayscale else 3
+    return parse_augment(args.augment, image_shape=(channels, args.image_size, args.image_size))
 
 
 def defaults_for(args: argparse.Namespace) -> argparse.Namespace:
@@ -264,6 +307,9 @@ def defaults_for(args: argparse.Namespace) -> argparse.Namespace:
     args.schedule = args.schedule or defaults["schedule"]
     args.train_size = args.train_size or defaults["train_size"]
     args.test_size = args.test_size or defaults["test_size"]
+    for option in ("weight_decay", "augment", "dropout", "dtype"):  # (0 is a choice here)
+        if getattr(args, option) is None:
+            setattr(args, option, defaults[option])
     args.out = args.out or Path("runs") / args.dataset
     return args
 
@@ -292,15 +338,18 @@ def describe_training(args: argparse.Namespace) -> str:
     settings += f" weight decay {args.weight_decay:g}" if args.weight_decay else ""
     schedule = ", decaying linearly towards 0" if args.schedule == "linear" else ""
     epochs = f"{args.epochs} epoch" + ("s" if args.epochs > 1 else "")
+    augment = augmentation(args).transforms
+    extras = ", augmentation: " + " + ".join(map(repr, augment)) if augment else ""
+    extras += f", {args.dtype}" if args.engine == "compiled" else ""
     return (f"training: {epochs}, batches of {args.batch_size}, "
-            f"{settings}{schedule}")
+            f"{settings}{schedule}{extras}")
 
 
 def final_evaluation(args: argparse.Namespace, model: MLP, loss: object, X: np.ndarray,
                      y: np.ndarray) -> tuple[float, float]:
     """Mean loss and accuracy on (X, y) with the run's engine (the same numbers either way;
     the interpreter would need minutes for 4,000 full-size images)."""
-    return evaluate(model, loss, X, y, engine=args.engine)
+    return evaluate(model, loss, X, y, engine=args.engine, dtype=np.dtype(args.dtype))
 
 
 def train_command(args: argparse.Namespace) -> int:
@@ -313,7 +362,7 @@ def train_command(args: argparse.Namespace) -> int:
         return 2
     n_inputs = splits.X_train.shape[1]
     model = MLP(n_inputs, [*args.hidden, splits.n_classes], activation=args.activation,
-                seed=args.seed)
+                seed=args.seed, dropout=args.dropout)
     loss = LOSSES[args.loss]
     optimizer = make_optimizer(args, model.parameters())
     print(f"{args.dataset}: {len(splits.X_train)} training and {len(splits.X_test)} test "
@@ -328,7 +377,8 @@ def train_command(args: argparse.Namespace) -> int:
                       batch_size=args.batch_size, seed=args.seed,
                       scheduler=make_scheduler(args, optimizer),
                       progress=not args.no_progress, on_epoch_end=print_epoch,
-                      engine=args.engine)
+                      engine=args.engine, augment=augmentation(args),
+                      dtype=np.dtype(args.dtype))
     except TrainingDiverged as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -210,13 +210,14 @@ def _batch_step(engine: str, model: Any, loss: Loss, optimizer: Any, X: np.ndarr
 def _check_interpreter_dtype(dtype: Any) -> None:
     """The interpreter's Values are Python floats: refuse any other dtype than float64."""
     try:
-        is_float64 = np.dtype(dtype) == np.float64
+        name = np.dtype(dtype).name
     except TypeError:
-        is_float64 = False
-    if not is_float64:
+        name = f"{dtype!r:.60}"
+    if name != "float64":
         raise ValueError(
-            f"engine='interpreted' computes with Python floats (float64) only, got dtype="
-            f"{dtype!r:.60}; use engine='compiled' for float32, or leave dtype at np.float64.")
+            f"engine='interpreted' computes in float64 only (its Values are Python floats), "
+            f"got dtype {name}; use engine='compiled' for float32, or leave dtype at "
+            "np.float64.")
 
 
 def _check_data(data: tuple[np.ndarray, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
