@@ -285,13 +285,13 @@ def check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         parser.error("--dtype float32: only with --engine compiled (the interpreter's Values "
                      "are Python floats, float64)")
     if args.augment is not None:
-        if args.dataset in TOY_SETS and parse_augment(args.augment).transforms:
-            parser.error(f"--augment {args.augment}: only for --dataset cifar10 (images); "
-                         f"got --dataset {args.dataset}")
         try:
-            augmentation(args)
+            transforms = augmentation(args).transforms
         except ValueError as error:
             parser.error(f"--augment: {error}")
+        if transforms and args.dataset in TOY_SETS:
+            parser.error(f"--augment {args.augment}: only for --dataset cifar10 (images); "
+                         f"got --dataset {args.dataset}")
 
 
 def augmentation(args: argparse.Namespace) -> data.augment.Compose:

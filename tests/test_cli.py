@@ -166,6 +166,7 @@ def test_missing_cifar10_says_where_it_looked_and_how_to_get_it(tmp_path, capsys
         (["--grayscale"], "--grayscale: only for --dataset cifar10"),
         (["--augment", "flip"], "--augment flip: only for --dataset cifar10"),
         (["--dataset", "cifar10", "--augment", "rotate"], "--augment: unknown augmentation"),
+        (["--augment", "rotate"], "--augment: unknown augmentation 'rotate'"),
         (["--dataset", "cifar10", "--augment", "crop=x"], "'x' is not a int"),
         (["--dropout", "1"], "--dropout: must be at least 0 and below 1, got 1"),
         (["--dropout", "-0.1"], "must be at least 0 and below 1"),
