@@ -29,13 +29,13 @@ you drop is freed at once by reference counting (no garbage-collector cycles).
 
 from __future__ import annotations
 
-import contextlib
+import collections
 import math
-import numbers
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from . import ops
+from .conversion import to_float
+from .modes import detect_anomaly, enable_grad, is_grad_enabled, modes, no_grad
 from .ops import SCALAR
 
 __all__ = [
@@ -49,79 +49,8 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------
-# Modes: recording the graph (no_grad) and checking gradients (detect_anomaly)
+# Results computed inside no_grad(), and numbers that meet a Value
 # ---------------------------------------------------------------------------------------
-
-class _Modes(threading.local):
-    """How many `no_grad` and `detect_anomaly` blocks are open, counted per thread.
-
-    Per thread, as PyTorch's grad mode is: a thread evaluating under no_grad never turns
-    recording off for a thread that trains. A count rather than a saved on/off value, so
-    that blocks which do not close in the order they opened (two generators, each inside its
-    own `with no_grad():`, advanced in turn) still leave the mode exactly as it was: recording
-    is on again as soon as every block has closed.
-    """
-
-    no_grad_blocks = 0
-    anomaly_blocks = 0
-
-
-_modes = _Modes()
-
-
-def is_grad_enabled() -> bool:
-    """True unless this thread is inside a `no_grad()` block."""
-    return _modes.no_grad_blocks == 0
-
-
-class _Mode(contextlib.ContextDecorator):
-    """Open one of the `_Modes` for a block (``with``) or for a decorated call (``@``)."""
-
-    counter: str  # the name of the attribute of _Modes counting open blocks
-
-    def __enter__(self) -> _Mode:
-        setattr(_modes, self.counter, getattr(_modes, self.counter) + 1)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        setattr(_modes, self.counter, getattr(_modes, self.counter) - 1)
-
-
-class no_grad(_Mode):
-    """Stop recording the graph: results of operations have no parents.
-
-    Use it for evaluation, where no gradient is needed: it saves the memory of the graph.
-    Works as a context manager (``with no_grad(): ...``) and as a decorator
-    (``@no_grad()``). Blocks may be nested; each thread has its own mode.
-    """
-
-    counter = "no_grad_blocks"
-
-
-class detect_anomaly(_Mode):
-    """Make `backward()` stop at the first gradient that becomes NaN or infinite.
-
-    The error names the node whose local step produced it (its op and label) and the parent
-    that received it, so you can find the operation to blame (typically ``log`` of something
-    tiny, ``sqrt`` at 0, or a learning rate so large that values overflow).
-    """
-
-    counter = "anomaly_blocks"
-
-
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
-    """Record the graph inside this block even within `no_grad` (as ``torch.enable_grad``).
-
-    `grad`, `value_and_grad` and `gradcheck` use it: they build and differentiate a graph
-    of their own, so they give the right gradient wherever they are called.
-    """
-    saved = _modes.no_grad_blocks
-    _modes.no_grad_blocks = 0
-    try:
-        yield
-    finally:
-        _modes.no_grad_blocks = saved
 
 
 class _Unrecorded(str):
@@ -133,49 +62,6 @@ class _Unrecorded(str):
 
 
 _UNRECORDED = _Unrecorded("")
-
-
-# ---------------------------------------------------------------------------------------
-# Turning user input into floats, with errors that say what went wrong
-# ---------------------------------------------------------------------------------------
-
-
-def _to_float(x: object) -> float:
-    """Convert a real number (int, float, bool, NumPy scalar) to float, or raise TypeError."""
-    if isinstance(x, numbers.Real) or _is_numpy_bool(x):
-        try:
-            return float(x)
-        except OverflowError:  # only an int can be too large for a float
-            raise OverflowError(
-                f"a Value holds a float, and this integer (about 10**{_digits(x) - 1}) is "
-                "larger than the largest float (about 1.8e308). Scale it down first."
-            ) from None
-    if isinstance(x, numbers.Complex):
-        raise TypeError(
-            f"Value holds a real number, got the complex number {x!r}. "
-            "Use its real part (x.real) or its magnitude (abs(x)) instead."
-        )
-    raise TypeError(
-        f"Value holds a real number (int or float), got {type(x).__name__}: {x!r}. "
-        + (
-            "Convert the string first, for example Value(float(s))."
-            if isinstance(x, str)
-            else "Make one Value per number, for example [Value(v) for v in values]."
-            if hasattr(x, "__len__")
-            else "Pass a number instead."
-        )
-    )
-
-
-def _is_numpy_bool(x: object) -> bool:
-    """NumPy's bool is not a numbers.Real (Python's bool is): accept it alike, as NumPy does,
-    without importing NumPy here."""
-    return type(x).__module__ == "numpy" and type(x).__name__ in ("bool", "bool_")
-
-
-def _digits(n: object) -> int:
-    """How many decimal digits a (huge) int has, without printing it."""
-    return int(abs(int(n)).bit_length() * 0.30103) + 1
 
 
 def _as_value(x: Value | float) -> Value:
@@ -219,7 +105,7 @@ class Value:
         op: str = "",
         local_grads: tuple[float, ...] = (),
     ) -> None:
-        self.data = data if type(data) is float else _to_float(data)
+        self.data = data if type(data) is float else to_float(data)
         self.grad = 0.0
         if type(label) is not str:
             raise TypeError(
@@ -227,7 +113,7 @@ class Value:
                 f"{type(label).__name__}: {label!r}. Did you mean Value({data!r}) alone?"
             )
         self.label = label
-        if _modes.no_grad_blocks == 0:
+        if modes.no_grad_blocks == 0:
             self.parents = parents
             self.op = op
             self.local_grads = local_grads
@@ -247,6 +133,26 @@ class Value:
     def item(self) -> float:
         """The number held, as in PyTorch."""
         return self.data
+
+    # -- micrograd's names ----------------------------------------------------------------
+    #
+    # Code written for micrograd's lectures (a `trace`/`draw_dot`, a hand-run backward)
+    # reads these. They are read-only views of what this Value already holds.
+
+    @property
+    def _prev(self) -> frozenset[Value]:
+        """micrograd's parents: a read-only set (`parents` is the tuple, in order)."""
+        return frozenset(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's op name, a plain string ("" for a leaf)."""
+        return str(self.op)
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's per-node step: ``v._backward()`` is `v.backward_step()`."""
+        return self.backward_step
 
     # -- arithmetic -----------------------------------------------------------------------
     #
@@ -286,7 +192,7 @@ class Value:
         """
         if isinstance(exponent, Value):
             return _apply2(ops.POW, self, exponent)
-        b = _to_float(exponent)
+        b = to_float(exponent)
         name = f"**{exponent!r}" if type(exponent) in (int, float) else f"**{b!r}"
         return _apply1(ops.power_constant(b, name), self)
 
@@ -361,8 +267,9 @@ class Value:
         `zero_grad()` (or an optimizer's) before the next step. Inner nodes are reset by
         every call, so calling backward() twice simply doubles the leaves' gradients.
         """
-        for _ in self.backward_steps(gradient):
-            pass
+        # Run the steps to the end; a deque of length 0 consumes them in C, which is
+        # measurably faster than a Python loop that does nothing.
+        collections.deque(self.backward_steps(gradient), maxlen=0)
 
     def backward_steps(self, gradient: float = 1.0) -> Iterator[Value]:
         """Run backward one node at a time, yielding each node after its chain-rule step.
@@ -370,7 +277,7 @@ class Value:
         This is the engine's own order (reverse topological), which diagrams and
         animations use to show the backward pass as it really happens.
         """
-        seed = _to_float(gradient)  # check it before any gradient is touched
+        seed = to_float(gradient)  # check it before any gradient is touched
         if self.op is _UNRECORDED:
             raise RuntimeError(
                 f"backward() on {self!r}, which was computed inside no_grad(): no graph was "
@@ -378,11 +285,11 @@ class Value:
                 "no_grad() block (or inside `with enable_grad():`) to differentiate it."
             )
         order = topological_order(self, include_leaves=False)
+        start = self.grad if not self.parents else 0.0  # (x.backward() on a leaf x adds)
         for node in order:  # inner nodes start from zero; only leaves accumulate
-            if node.parents:  # (the root itself may be a leaf: x.backward() on a leaf x)
-                node.grad = 0.0
-        self.grad += seed
-        check = _modes.anomaly_blocks > 0
+            node.grad = 0.0
+        self.grad = start + seed
+        check = modes.anomaly_blocks > 0
         for node in reversed(order):
             node.backward_step()
             if check:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from . import ops
-from .engine import Value, _apply2, _as_value, _to_float
+from .conversion import to_float
+from .engine import Value, _apply2, _as_value
 from .ops import SCALAR
 
 __all__ = ["sum", "dot", "maximum", "minimum", "logsumexp", "softmax", "log_softmax"]
@@ -30,7 +31,7 @@ def _as_sequence(items: Iterable) -> list | tuple:
 
 def _numbers(items: list) -> list[float]:
     """Validate that every item is a real number (raising a clear TypeError) as floats."""
-    return [_to_float(x) for x in items]
+    return [to_float(x) for x in items]
 
 
 def _split(items: list) -> tuple[list[Value], list[float]]:

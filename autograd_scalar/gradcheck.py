@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import Value, _to_float, enable_grad, no_grad
+from .conversion import to_float
+from .engine import Value
+from .modes import enable_grad, no_grad
 
 __all__ = ["gradcheck", "GradcheckReport", "GradcheckError"]
 
@@ -99,7 +101,7 @@ def gradcheck(
     """
     if isinstance(inputs, (int, float, Value)):
         inputs = (inputs,)
-    points = [x.data if isinstance(x, Value) else _to_float(x) for x in inputs]
+    points = [x.data if isinstance(x, Value) else to_float(x) for x in inputs]
     labels = [x.label if isinstance(x, Value) else "" for x in inputs]
 
     leaves = [Value(x, label) for x, label in zip(points, labels)]
@@ -128,4 +130,4 @@ def _evaluate(f: Callable[..., Value], points: list[float], i: int, x_i: float) 
     args = [Value(x) for x in points]
     args[i] = Value(x_i)
     out = f(*args)
-    return out.data if isinstance(out, Value) else _to_float(out)
+    return out.data if isinstance(out, Value) else to_float(out)

@@ -52,6 +52,17 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from .op_errors import (  # re-exported: the compiler's ARRAY raises the same errors
+    division_by_zero_error,
+    exp_overflow_error,
+    log_of_non_positive_error,
+    negative_to_fractional_power_error,
+    overflow_error,
+    power_overflow_error,
+    sqrt_of_negative_error,
+    zero_to_negative_power_error,
+)
+
 __all__ = ["Op", "SCALAR", "OPS"]
 
 
@@ -101,10 +112,6 @@ class Op(str):
 # ---------------------------------------------------------------------------------------
 
 
-def _domain_error(op: str, value: str, reason: str) -> ValueError:
-    return ValueError(f"{op} is undefined for {value}: {reason}")
-
-
 class _ScalarMath:
     """Arithmetic on Python floats, for the engine's one-node-at-a-time interpreter."""
 
@@ -139,6 +146,8 @@ class _ScalarMath:
     def where(condition: bool, if_true: Any, if_false: Any) -> Any:
         """if_true where the condition holds, else if_false (also for tuples of grads)."""
         return if_true if condition else if_false
+
+    where_each = where  # (one node's choice, for each of its many inputs)
 
     @staticmethod
     def require(ok: bool, error: Callable[..., Exception], *inputs: float) -> None:
@@ -237,60 +246,6 @@ _sumprod = getattr(math, "sumprod", lambda a, b: builtins.sum(map(operator.mul, 
 SCALAR = _ScalarMath()
 
 
-# The errors, named after the op and the offending numbers.
-def exp_overflow_error(a: float) -> OverflowError:
-    return OverflowError(
-        f"exp overflows for {a!r}: the result is larger than the largest float "
-        "(about 1.8e308, reached at 709.78). Scale your inputs down, or use "
-        "logsumexp/softmax, which are computed without overflow."
-    )
-
-
-def zero_to_negative_power_error(a: float, b: float) -> ValueError:
-    return _domain_error("**", f"{a!r} ** {b!r}", "0 to a negative power divides by zero.")
-
-
-def negative_to_fractional_power_error(a: float, b: float) -> ValueError:
-    return _domain_error("**", f"{a!r} ** {b!r}", "a negative number to a fractional power "
-                         "is not real.")
-
-
-def overflow_error(op: str, inputs: tuple) -> OverflowError:
-    numbers = (f" for {', '.join(_short(x) for x in inputs)}" if inputs else "")
-    return OverflowError(
-        f"{op} overflows{numbers}: the inputs are finite but the result is larger than the "
-        "largest float (about 1.8e308). Look for inputs that are not normalised, weights that "
-        "grew (lower the learning rate), or compute in log space."
-    )
-
-
-def _short(x: Any) -> str:
-    """A number as repr, a list of numbers by its length (a neuron has thousands)."""
-    return f"{len(x)} numbers" if isinstance(x, (list, tuple)) else repr(x)
-
-
-def power_overflow_error(a: float, b: float) -> OverflowError:
-    return OverflowError(
-        f"** overflows for {a!r} ** {b!r}: the result is larger than the largest float."
-    )
-
-
-def _log_of_non_positive(a: float) -> ValueError:
-    return _domain_error(
-        "log", repr(a), "the logarithm needs a positive number. If this is a probability "
-        "that underflowed to 0, compute log-probabilities directly (for example with "
-        "logsumexp)."
-    )
-
-
-def _sqrt_of_negative(a: float) -> ValueError:
-    return _domain_error("sqrt", repr(a), "the square root needs a number >= 0.")
-
-
-def _division_by_zero(a: float, b: float) -> ValueError:
-    return _domain_error("a / b", f"a={a!r}, b={b!r}", "division by zero")
-
-
 # ---------------------------------------------------------------------------------------
 # The rules
 # ---------------------------------------------------------------------------------------
@@ -318,7 +273,7 @@ def mul_rule(m: Any, a: Any, b: Any) -> tuple:
 
 
 def div_rule(m: Any, a: Any, b: Any) -> tuple:
-    m.require(b != 0.0, _division_by_zero, a, b)
+    m.require(b != 0.0, division_by_zero_error, a, b)
     return m.no_overflow(a / b, "/", (a, b)), (1.0 / b, -a / (b * b))
 
 
@@ -362,13 +317,13 @@ def exp_rule(m: Any, a: Any) -> tuple:
 
 
 def log_rule(m: Any, a: Any) -> tuple:
-    m.require(a > 0.0, _log_of_non_positive, a)
+    m.require(a > 0.0, log_of_non_positive_error, a)
     return m.log(a), (1.0 / a,)
 
 
 def sqrt_rule(m: Any, a: Any) -> tuple:
     """d/da = 1 / (2 sqrt(a)), infinite at a = 0."""
-    m.require(m.is_not(a < 0.0), _sqrt_of_negative, a)  # (NaN passes, as in math.sqrt)
+    m.require(m.is_not(a < 0.0), sqrt_of_negative_error, a)  # (NaN passes, as in math.sqrt)
     out = m.sqrt(a)
     positive = out > 0.0
     return out, (m.where(positive, 0.5 / m.where(positive, out, 1.0), math.inf),)
@@ -440,7 +395,7 @@ def logsumexp_rule(m: Any, xs: Any) -> tuple:
     out = m.where(infinite, top, shift + m.log(total))
     # e**(x_i - M) / total is the accurate form (1 - 6e-16 stays below 1); it is NaN-free
     # only for a finite M, so an infinite M takes e**(x_i - L) as PyTorch does.
-    return out, m.where(infinite, m.exp_each(xs, out), m.divide_each(exps, total))
+    return out, m.where_each(infinite, m.exp_each(xs, out), m.divide_each(exps, total))
 
 
 ADD = Op("+", add_rule, "binary")

@@ -138,16 +138,23 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="real CIFAR-10 (default: synthetic)")
     parser.add_argument("--size", type=int, default=50_000)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--write", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         measure(args.data_dir, args.size)
         return
+    if args.write:
+        write_synthetic_cifar(args.write, min(10_000, -(-args.size // 5)))
+        return
+    # Writing and measuring each run in their own process: Linux carries a process's peak
+    # RSS over into the program it starts, so this parent must stay small.
     with tempfile.TemporaryDirectory() as temp:
         data_dir = args.data_dir
         if data_dir is None:
-            per_batch = min(10_000, -(-args.size // 5))
-            print(f"writing 5 synthetic training batches of {per_batch:,} images to {temp}")
-            data_dir = write_synthetic_cifar(Path(temp), per_batch)
+            print(f"writing 5 synthetic training batches ({args.size:,} images) to {temp}")
+            subprocess.run([sys.executable, __file__, "--write", temp, "--size",
+                            str(args.size)], check=True)
+            data_dir = Path(temp) / "cifar-10-batches-py"
         command = [sys.executable, __file__, "--measure", "--data-dir", str(data_dir),
                    "--size", str(args.size)]
         subprocess.run(command, check=True)

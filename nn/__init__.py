@@ -7,8 +7,6 @@
     >>> optimizer.zero_grad(); loss.backward(); optimizer.step()
 """
 
-# --- Modules, losses, optimizers, PyTorch interop (nn-core) ---------------------------------
-# --- Data and training ----------------------------------------------------------------------
 from . import data, optim
 from .data import (
     CIFAR10_CLASSES,
@@ -28,11 +26,11 @@ from .losses import binary_cross_entropy, hinge, l2_penalty, mse, softmax_cross_
 from .mlp import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
 from .optim import SGD, Adam, LinearDecay, Optimizer, StepLR
-from .predictions import classes_from_outputs
-from .training import TrainingDiverged, evaluate, fit, predict_classes
+from .predictions import classes_from_outputs, predict_classes
+from .training import TrainingDiverged, TrainingInterrupted, evaluate, fit
 
 __all__ = [
-    # nn-core
+    # modules, losses, optimizers, PyTorch interop
     "ACTIVATIONS",
     "MLP",
     "SGD",
@@ -62,6 +60,7 @@ __all__ = [
     "load_toy",
     "prepare_images",
     "TrainingDiverged",
+    "TrainingInterrupted",
     "classes_from_outputs",
     "evaluate",
     "fit",

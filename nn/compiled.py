@@ -17,6 +17,7 @@ import numpy as np
 from autograd_scalar import CompiledProgram, CompileError, compile, no_grad
 
 from .batch_step import BatchResult
+from .validation import class_labels, labels_fit_outputs
 
 __all__ = ["CompiledStep", "compile_training", "targets_for"]
 
@@ -24,12 +25,10 @@ __all__ = ["CompiledStep", "compile_training", "targets_for"]
 def targets_for(y: np.ndarray, n_outputs: int) -> np.ndarray:
     """The targets as numbers a traced loss can read: one-hot rows (N, C) for C > 1 outputs
     (class index -> one-hot, the traceable form of indexing), the labels (N, 1) for one."""
-    y = np.asarray(y, dtype=np.int64)
+    y = class_labels(y, "the")
+    labels_fit_outputs(y, n_outputs, "the")
     if n_outputs == 1:
         return y.astype(float)[:, None]
-    if y.min(initial=0) < 0 or y.max(initial=0) >= n_outputs:
-        raise ValueError(f"labels must be class indices in 0 .. {n_outputs - 1} for a model "
-                         f"with {n_outputs} outputs, got labels from {y.min()} to {y.max()}.")
     return np.eye(n_outputs)[y]
 
 

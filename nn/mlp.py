@@ -18,10 +18,10 @@ import numpy as np
 
 from autograd_scalar import CompiledProgram, Value, compile, dot, is_grad_enabled, no_grad
 
-from .checks import positive_int
 from .dropout import Dropout
 from .modes import evaluation_mode
 from .module import Module
+from .validation import finite_inputs, positive_int
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
 
@@ -172,6 +172,12 @@ class Neuron(Module):
         """The bias, as a one-item list."""
         return [self.b]
 
+    @classmethod
+    def state_shapes(cls, nin: int, activation: str = "relu") -> dict[str, tuple[int, ...]]:
+        nin = positive_int(nin, "nin (the number of inputs)")
+        _check_activation(activation)
+        return {"weight": (nin,), "bias": ()}
+
     def _tensors(self) -> list[tuple[str, tuple[int, ...], list[Value]]]:
         return [("weight", (self.nin,), self.w), ("bias", (), [self.b])]
 
@@ -226,6 +232,14 @@ class Layer(Module):
 
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"neurons.{j}", neuron) for j, neuron in enumerate(self.neurons)]
+
+    @classmethod
+    def state_shapes(cls, nin: int, nout: int,
+                     activation: str = "relu") -> dict[str, tuple[int, ...]]:
+        nin = positive_int(nin, "nin (the number of inputs)")
+        nout = positive_int(nout, "nout (the number of neurons)")
+        _check_activation(activation)
+        return {"weight": (nout, nin), "bias": (nout,)}
 
     def _tensors(self) -> list[tuple[str, tuple[int, ...], list[Value]]]:
         return [
@@ -287,6 +301,7 @@ class MLP(Module):
         self.sizes = [positive_int(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation, "output_activation")
+        self._program: CompiledProgram | None = None  # predict's, traced on first use
         rng = np.random.default_rng(seed)
         fan_ins = [self.nin, *self.sizes[:-1]]
         last = len(self.sizes) - 1
@@ -385,7 +400,7 @@ class MLP(Module):
             return program.forward(X).outputs
 
     def _check_batch(self, X: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
+        X = finite_inputs(X, "predict's X")
         if X.ndim == 1 and X.shape[0] == self.nin:
             X = X[None, :]
         if X.ndim != 2 or X.shape[1] != self.nin:
@@ -401,7 +416,7 @@ class MLP(Module):
         Values at every run, so it stays right while they are trained or loaded; it is traced
         again if a parameter Value was replaced by another one."""
         parameters = self.parameters()
-        program = getattr(self, "_program", None)
+        program = self._program
         if (program is not None and len(program.parameters) == len(parameters)
                 and all(map(operator.is_, program.parameters, parameters))):
             return program
@@ -412,6 +427,20 @@ class MLP(Module):
 
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"layers.{k}", layer) for k, layer in enumerate(self.layers)]
+
+    @classmethod
+    def state_shapes(cls, nin: int, sizes: Sequence[int], activation: str = "relu",
+                     output_activation: str = "linear",
+                     dropout: float = 0.0) -> dict[str, tuple[int, ...]]:
+        Dropout(dropout)  # (checks p; dropout has no parameters, so no arrays)
+        nin = positive_int(nin, "nin (the number of inputs)")
+        sizes = [positive_int(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
+        _check_activation(activation)
+        _check_activation(output_activation, "output_activation")
+        shapes: dict[str, tuple[int, ...]] = {}
+        for k, (fan_in, size) in enumerate(zip([nin, *sizes[:-1]], sizes)):
+            shapes[f"layers.{k}.weight"], shapes[f"layers.{k}.bias"] = (size, fan_in), (size,)
+        return shapes
 
     def _tensors(self) -> list[tuple[str, tuple[int, ...], list[Value]]]:
         return [

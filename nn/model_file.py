@@ -13,11 +13,14 @@ It is read with ``allow_pickle=False``, so opening a model file can never run co
 
 from __future__ import annotations
 
+import os
+import secrets
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -50,9 +53,28 @@ def write_model_file(path: PathType, class_name: str, config: Config,
         arrays[f"config.{key}"] = np.array(value)
     arrays.update(state)
     path = Path(path)
-    with open(path, "wb") as file:
-        np.savez(file, **arrays)
+    _write_atomically(path, lambda file: np.savez(file, **arrays))
     return path
+
+
+def _write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write a temporary file beside `path`, flush it to the disk, then rename it to `path`.
+
+    The rename is atomic: `path` holds either the previous file or the complete new one,
+    never a half-written file (a full disk, a crash) that would destroy the last good model.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    # os.open with mode 0o666 lets the umask decide the permissions, as open() does
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def read_model_file(path: PathType) -> ModelFile:

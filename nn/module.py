@@ -25,6 +25,7 @@ model file can never run code.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -125,6 +126,12 @@ class Module:
         """(name, shape, Values in row-major order) for each array of the state dict."""
         raise NotImplementedError(f"{type(self).__name__} must define _tensors()")
 
+    @classmethod
+    def state_shapes(cls, **config: Any) -> dict[str, tuple[int, ...]]:
+        """The arrays ``cls(**config).state_dict()`` would hold, name -> shape, computed
+        from the constructor's arguments without building anything."""
+        raise NotImplementedError(f"{cls.__name__} must define state_shapes()")
+
     def _config(self) -> dict[str, int | list[int] | str]:
         """Constructor arguments that rebuild this module's architecture."""
         raise NotImplementedError(f"{type(self).__name__} must define _config()")
@@ -191,8 +198,21 @@ class Module:
 
         The file is written exactly at `path` (use the .npz extension by convention) and
         read back with ``type(model).load(path)`` (or ``Module.load(path)``).
+        The file is replaced atomically (written beside it, flushed, then renamed), so a
+        failed write leaves the previous file as it was. Parameters that are NaN or infinite
+        (a diverged training) are refused with a ValueError, as `load` would refuse them.
         """
-        return write_model_file(path, type(self).__name__, self._config(), self.state_dict())
+        state = self.state_dict()
+        for name, array in state.items():
+            bad = ~np.isfinite(array)
+            if bad.any():
+                where = tuple(int(i) for i in np.argwhere(bad)[0])
+                raise ValueError(
+                    f"cannot save {self!r}: {name} holds {array[where]} at {where} "
+                    f"({int(bad.sum())} such numbers); the training probably diverged. "
+                    "Save a model trained with a lower learning rate instead."
+                )
+        return write_model_file(path, type(self).__name__, self._config(), state)
 
     @classmethod
     def load(cls, path: PathType) -> Self:
@@ -213,6 +233,9 @@ class Module:
                 f"use {saved.class_name}.load() or Module.load()."
             )
         try:
+            # The architecture is checked against the arrays BEFORE it is built: a small
+            # file whose config asks for 10**9 neurons must not take all the memory.
+            _check_shapes(saved_cls.state_shapes(**saved.config), saved.state)
             module = saved_cls(**saved.config)
             module.load_state_dict(saved.state)
         except (TypeError, ValueError) as error:
@@ -220,3 +243,18 @@ class Module:
                 f"{saved.path} does not hold a valid {saved.class_name}: {error}"
             ) from None
         return module
+
+
+def _check_shapes(expected: dict[str, tuple[int, ...]], state: dict[str, np.ndarray]) -> None:
+    """Refuse a file whose arrays are not those its architecture needs (names and shapes)."""
+    got = {name: tuple(array.shape) for name, array in state.items()}
+    if got != expected:
+        size = sum(math.prod(shape) for shape in expected.values())
+        wrong = [name for name in sorted(expected.keys() | got.keys())
+                 if expected.get(name) != got.get(name)]
+        details = "; ".join(f"{name}: needs {expected.get(name)}, file has {got.get(name)}"
+                            for name in wrong[:3])
+        raise ValueError(
+            f"its architecture needs {size:,} parameters, but its arrays do not match it "
+            f"({details}{'; ...' if len(wrong) > 3 else ''})"
+        )

@@ -165,11 +165,12 @@ def test_missing_cifar10_says_where_it_looked_and_how_to_get_it(tmp_path, capsys
         (["--image-size", "8"], "--image-size: only for --dataset cifar10"),
         (["--grayscale"], "--grayscale: only for --dataset cifar10"),
         (["--augment", "flip"], "--augment flip: only for --dataset cifar10"),
-        (["--dataset", "cifar10", "--augment", "rotate"], "--augment: unknown augmentation"),
         (["--augment", "rotate"], "--augment: unknown augmentation 'rotate'"),
+        (["--dataset", "cifar10", "--augment", "rotate"], "--augment: unknown augmentation"),
         (["--dataset", "cifar10", "--augment", "crop=x"], "'x' is not a int"),
         (["--dropout", "1"], "--dropout: must be at least 0 and below 1, got 1"),
         (["--dropout", "-0.1"], "must be at least 0 and below 1"),
+        (["--dropout", "nan"], "must be a finite number"),
         (["--dtype", "float16"], "invalid choice"),
         (["--dtype", "float32"], "--dtype float32: only with --engine compiled"),
         (["--dataset", "cifar10", "--engine", "interpreted", "--dtype", "float32"],
@@ -198,7 +199,28 @@ def test_a_diverging_run_stops_with_advice(tmp_path, capsys):
                        "--out", str(tmp_path))
     assert code == 1
     # lr 1e200 blows the weights up: the first op whose result overflows says so
-    assert "dot overflows" in err and "lower learning rate (it is 1e+200)" in err
+    assert "dot overflows" in err
+    assert "(learning rate 1e+200, momentum 0, weight decay 0)" in err
+    assert "lower the learning rate" in err and "the momentum or the weight decay" in err
+
+
+def test_the_decision_boundary_title_names_the_split_and_matches_the_printed_accuracy(
+        tmp_path, capsys, monkeypatch):
+    import viz
+
+    titles = []
+    draw = viz.plot_decision_boundary
+
+    def recording(*args, **kwargs):
+        figure = draw(*args, **kwargs)
+        titles.append(figure.axes[0].get_title())
+        return figure
+
+    monkeypatch.setattr(viz, "plot_decision_boundary", recording)
+    code, out, _ = run(capsys, "--epochs", "3", "--out", str(tmp_path))
+    assert code == 0
+    printed = out.split("final training accuracy ")[1].split("%")[0]
+    assert titles and f"training accuracy {printed}%" in titles[0]
 
 
 @pytest.mark.parametrize(
@@ -224,8 +246,7 @@ def test_dropout_from_the_command_line_trains_and_is_saved(tmp_path, capsys):
                        "--out", str(tmp_path))
     assert code == 0
     assert "dropout 0.2" in out  # the model line
-    model = MLP.load(tmp_path / "model.npz")
-    assert model.dropout == 0.2
+    assert MLP.load(tmp_path / "model.npz").dropout == 0.2
     saved = json.loads((tmp_path / "history.json").read_text())
     assert saved["config"]["dropout"] == 0.2
 

@@ -489,3 +489,29 @@ def test_the_textbook_does_not_import_the_compiler():
         assert compiler_imports == ({".compiler"} if path.name == "__init__.py" else set()), path
         if path.name == "ops.py":
             assert "numpy" not in imported
+
+
+def test_tied_weights_in_a_layer_add_every_use():
+    """One parameter at several places of a layer's weight matrix (tied weights): the
+    matrix product's backward must add the gradient of every place, as backward() does.
+    (A plain indexed `grad[index] += dW` keeps one place per parameter and loses the rest.)
+    """
+    p, q, r = Value(0.7, "p"), Value(-1.3, "q"), Value(0.4, "r")
+    weights = [[p, q, p, r],  # p twice in one row
+               [q, p, r, q],  # and in every row, as is q
+               [r, r, q, p]]
+
+    def layer(x):
+        outputs = [ag.dot(row, x) for row in weights]
+        return outputs, ag.sum([(o * c).tanh() for o, c in zip(outputs, (0.5, -0.3, 0.8))])
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(5, 4))
+    program = compile(layer, X[0], parameters=[p, q, r], check=False)  # we compare below
+    assert "one matrix product (3 x 4)" in str(program)  # the path under test
+
+    result = program(X)
+    compiled = [p.grad, q.grad, r.grad]
+    interpreted = [interpret(layer, x, [p, q, r]) for x in X]
+    assert_close(result.loss, np.mean([e[1] for e in interpreted]), "loss")
+    assert_close(compiled, np.mean([e[2] for e in interpreted], axis=0), "tied gradients")

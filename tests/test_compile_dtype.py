@@ -163,3 +163,13 @@ def test_nn_optimizers_take_float64_so_the_session_keeps_master_weights():
         gradient = session.grad.astype(np.float64)
     assert session.data.dtype == np.float32
     np.testing.assert_array_equal([p.data for p in model.parameters()], start - 0.1 * gradient)
+
+
+def test_float32_overflow_names_float32_and_what_to_do():
+    w = Value(1.0)
+    program = compile(lambda x: (w * x[0]).exp(), np.zeros(1), parameters=[w],
+                      dtype=np.float32)
+    assert program(np.array([[80.0]])).loss == pytest.approx(np.exp(80.0), rel=1e-6)
+    with pytest.raises(OverflowError, match=r"float32 .*88\.72.*dtype=np.float64.*sample 1"):
+        program(np.array([[80.0], [90.0]]))
+    compile(lambda x: (w * x[0]).exp(), np.zeros(1), parameters=[w])(np.array([[90.0]]))

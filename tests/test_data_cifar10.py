@@ -381,6 +381,39 @@ def test_download_reuses_a_verified_archive_without_the_network(tmp_path):
     assert len(load_cifar10(folder, "test")) == 30
 
 
+def tampered_archive(path):
+    """A well-formed archive, complete, but not the official one: its test batch holds 5
+    images instead of 30. Extracting it would succeed, so only the MD5 can refuse it."""
+    files = fake_files()
+    files["test_batch"] = pickle.dumps(fake_batch(0, n=5), protocol=4)
+    return write_archive(path, {f"cifar-10-batches-py/{n}": b for n, b in files.items()})
+
+
+def test_an_archive_on_disk_with_the_wrong_md5_is_never_extracted(tmp_path):
+    """Offline, a stale or tampered archive is refused rather than silently used."""
+    official = official_archive(tmp_path / "elsewhere.tar.gz")
+    root = tmp_path / "data"
+    root.mkdir()
+    tampered_archive(root / "cifar-10-python.tar.gz")
+    unreachable = "http://127.0.0.1:9/cifar-10-python.tar.gz"
+    with pytest.raises(DownloadError, match="could not download .*127.0.0.1:9"):
+        download_cifar10(root, url=unreachable, md5=md5(official), progress=False)
+    assert not (root / "cifar-10-batches-py").exists()
+
+
+def test_an_archive_on_disk_with_the_wrong_md5_is_fetched_again(server, tmp_path):
+    base, www, requests = server
+    official = official_archive(www / "cifar-10-python.tar.gz")
+    root = tmp_path / "data"
+    root.mkdir()
+    tampered_archive(root / "cifar-10-python.tar.gz")
+    folder = download_cifar10(root, url=f"{base}/cifar-10-python.tar.gz", md5=md5(official),
+                              progress=False)
+    assert requests == ["/cifar-10-python.tar.gz"]
+    assert (root / "cifar-10-python.tar.gz").read_bytes() == official.read_bytes()
+    assert len(load_cifar10(folder, "test")) == 30  # the official test batch, not the 5
+
+
 def test_md5_mismatch_is_refused_and_leaves_nothing_behind(server, tmp_path):
     base, www, _ = server
     official_archive(www / "cifar-10-python.tar.gz")

@@ -117,3 +117,17 @@ def test_prepare_images_float32_is_the_float64_result_in_one_array(full_set):
 def test_prepare_images_refuses_a_non_float_dtype():
     with pytest.raises(ValueError, match="dtype must be a float type, got uint8"):
         prepare_images(np.zeros((2, 4, 4, 3), np.uint8), dtype=np.uint8)
+
+
+def test_the_benchmark_script_runs_and_reports_time_and_memory():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_full_cifar.py"),
+                          "--size", "500"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "images: (500, 32, 32, 3) uint8" in run.stdout
+    assert "X: (500, 3072) float32" in run.stdout
+    for step in ("load_cifar10:", "prepare_images:"):
+        line = next(line for line in run.stdout.splitlines() if line.startswith(step))
+        assert " s, peak RSS " in line and line.endswith(" MiB")

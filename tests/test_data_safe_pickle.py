@@ -145,3 +145,14 @@ def test_a_bare_global_is_not_data():
 def test_damage_is_one_error_type(blob):
     with pytest.raises(PickleFormatError, match="<pickle>"):
         load_pickle(blob)
+
+
+def test_the_unpickler_used_alone_returns_real_arrays():
+    import io
+
+    from nn.data import RestrictedUnpickler
+
+    data = np.arange(6, dtype=np.int16).reshape(2, 3)
+    out = RestrictedUnpickler(io.BytesIO(pickle.dumps({"x": data}, protocol=4))).load()
+    assert isinstance(out["x"], np.ndarray) and out["x"].dtype == np.int16
+    np.testing.assert_array_equal(out["x"], data)

@@ -119,3 +119,18 @@ def test_infinities_given_as_inputs_pass_through(f, xs, expected):
 def test_overflow_error_names_the_op_and_the_numbers():
     with pytest.raises(OverflowError, match=r"\* overflows for 1e\+200, 1e\+200"):
         Value(BIG) * Value(BIG)
+
+
+def test_a_group_of_several_logsumexp_nodes_compiles_with_infinities():
+    """Two logsumexp nodes in one group (shape (2, n, batch)): the choice between the finite
+    and the infinite form is made per node and sample, the same for each input."""
+    def two(x):
+        return [logsumexp([x[0], x[1], x[2]]), logsumexp([x[1], x[2], x[3]])]
+
+    program = compile(two, (np.zeros(4),), check=False)
+    batch = np.array([[INF, 1.0, 2.0, 0.0], [0.0, 1.0, -INF, 2.0], [-INF, -INF, -INF, 5.0],
+                      [1.0, 2.0, 3.0, 4.0]])
+    got = program.forward(batch).outputs
+    expected = [[two([Value(v) for v in row])[k].data for k in range(2)] for row in batch]
+    assert all(_same(g, e) for g, e in zip(got.ravel(), np.ravel(expected)))
+    assert got[3, 0] == pytest.approx(np.log(np.exp([1.0, 2.0, 3.0]).sum()))

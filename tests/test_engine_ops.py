@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+from mp_oracle import exactly, value_and_gradient
 
 import autograd_scalar as ag
 from autograd_scalar import Value, gradcheck
@@ -38,8 +39,12 @@ def _torch_weighted(torch, outputs):
     return (outputs * torch.tensor(W[: len(outputs)])).sum()
 
 
+SAME_CODE = []  # the cases written with operators and Value methods only
+
+
 def same(f):
-    """A case whose code is the same for Values and tensors."""
+    """A case whose code is the same for Values and tensors (and mpmath numbers)."""
+    SAME_CODE.append(f)
     return f, lambda torch: f
 
 
@@ -250,6 +255,19 @@ def test_op_matches_pytorch(torch, name, ours, theirs, point):
 def test_op_passes_gradcheck(name, ours, theirs, point):
     report = gradcheck(ours, point, eps=1e-6, atol=1e-7, rtol=1e-6)  # raises on mismatch
     assert report.ok and len(report.rows) == len(point)
+
+
+EXACT_CASES = [case for case in CASES if any(case[1] is f for f in SAME_CODE)]
+
+
+@pytest.mark.parametrize("name, ours, theirs, point", EXACT_CASES, ids=[c[0] for c in EXACT_CASES])
+def test_op_matches_50_digit_central_differences(name, ours, theirs, point):
+    """Without PyTorch too: the same code on 50-digit mpmath numbers (tests/mp_oracle.py)."""
+    value, grads = ours_value_and_grads(ours, point)
+    exact_value, exact_grads = value_and_gradient(exactly(ours), point)
+    assert math.isclose(value, exact_value, rel_tol=REL, abs_tol=ABS), (value, exact_value)
+    for i, (g, eg) in enumerate(zip(grads, exact_grads)):
+        assert math.isclose(g, eg, rel_tol=REL, abs_tol=ABS), f"{name} d/dx{i}: {g!r} != {eg!r}"
 
 
 # Kinks, zeros of powers and saturation. At a kink central differences see the average of

@@ -182,6 +182,27 @@ def test_gradcheck_fails_on_a_wrong_local_derivative():
     assert "gradcheck failed" in text and "MISMATCH" in text and "do NOT match" in text
 
 
+def _negated_square_with_the_sign_lost(a: Value) -> Value:
+    """-a**2 built by hand with local derivative +2a: right magnitude, wrong sign."""
+    return Value(-(a.data**2), parents=(a,), op="neg_square", local_grads=(2 * a.data,))
+
+
+@pytest.mark.parametrize("point", [1.5, -0.75])
+def test_gradcheck_fails_on_a_derivative_of_the_wrong_sign(point):
+    """A gradcheck that compared magnitudes only would pass this; the sign must count."""
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: _negated_square_with_the_sign_lost(a) + b, [point, 2.0])
+    row, other = info.value.report.rows
+    assert (row.ok, other.ok) == (False, True)
+    assert row.analytic == 2 * point and row.numeric == pytest.approx(-2 * point)
+    assert row.error == pytest.approx(4 * abs(point))  # |analytic - numeric|, signs kept
+    line = str(info.value.report).splitlines()[1]  # the table's row for this input
+    name, value, backward, numeric, error, mark = line.split()
+    # the student sees both signs: backward +2a beside numeric -2a
+    assert float(backward) == 2 * point and float(numeric) == pytest.approx(-2 * point)
+    assert (float(error), mark) == (pytest.approx(4 * abs(point), rel=1e-6), "MISMATCH")
+
+
 def test_gradcheck_tolerance_is_applied():
     """A 1e-4 relative error passes at rtol=1e-3 and fails at rtol=1e-6."""
 

@@ -94,7 +94,7 @@ def test_sgd_first_step_buffer_is_the_gradient():
 def test_adam_first_step_moves_each_parameter_by_about_lr():
     # bias correction: m_hat = g and v_hat = g**2 at step 1, so the step is lr * sign(g)
     ps = [Value(0.0), Value(0.0)]
-    opt = Adam(ps, lr=0.1, eps=0.0)
+    opt = Adam(ps, lr=0.1, eps=1e-300)  # (eps = 0 is refused: see below)
     ps[0].grad, ps[1].grad = 1e-4, -30.0
     opt.step()
     assert [p.data for p in ps] == pytest.approx([-0.1, 0.1], rel=1e-12)
@@ -128,7 +128,8 @@ def test_training_a_tiny_model_reduces_the_loss():
         (lambda ps: SGD(ps, lr=0.1, weight_decay=-1), r"weight_decay must be >= 0"),
         (lambda ps: Adam(ps, betas=(0.9, 1.0)), r"betas\[1\] must be in \[0, 1\)"),
         (lambda ps: Adam(ps, betas=(-0.1, 0.9)), r"betas\[0\] must be >= 0"),
-        (lambda ps: Adam(ps, eps=-1e-8), r"eps must be >= 0"),
+        (lambda ps: Adam(ps, eps=-1e-8), r"eps must be > 0"),
+        (lambda ps: Adam(ps, eps=0.0), r"eps must be > 0"),
         (lambda ps: SGD([], lr=0.1), r"empty list of parameters"),
         (lambda ps: SGD([ps[0], ps[0]], lr=0.1), r"appears twice"),
     ],
@@ -421,3 +422,13 @@ def test_state_dict_after_array_updates_round_trips_through_json(make):
         opt_b.update(b_data, g)
     np.testing.assert_array_equal(b_data, a_data)
     assert opt_b.state_dict() == opt_a.state_dict()
+
+
+def test_adam_with_the_smallest_eps_keeps_a_zero_gradient_parameter_finite():
+    """eps = 0 made 0 / (sqrt(0) + 0) = NaN for a parameter whose gradient is 0; it is
+    refused, and any eps > 0 leaves such a parameter where it is."""
+    ps = [Value(0.5), Value(0.0)]
+    opt = Adam(ps, lr=0.1, eps=5e-324)
+    ps[0].grad, ps[1].grad = 0.0, 1.0
+    opt.step()
+    assert ps[0].data == 0.5 and ps[1].data == pytest.approx(-0.1)

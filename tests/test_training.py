@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from nn import (
     MLP,
     SGD,
     TrainingDiverged,
+    TrainingInterrupted,
     binary_cross_entropy,
     evaluate,
     fit,
@@ -56,6 +59,7 @@ def test_without_validation_data_the_val_entries_are_none():
 
 def test_same_seed_same_history():
     X, y = small_moons(40)
+    untrained = [p.data for p in MLP(2, [6, 2], seed=3).parameters()]
 
     def run():
         model = MLP(2, [6, 2], seed=3)
@@ -63,7 +67,17 @@ def test_same_seed_same_history():
                 (X, y), epochs=3, batch_size=7, seed=11, progress=False)
         return h["train_loss"], [p.data for p in model.parameters()]
 
-    assert run() == run()
+    losses, trained = run()
+    assert run() == (losses, trained)
+    # and it learned (a fit that did nothing would be deterministic too): the parameters
+    # moved, and the trained model's loss is below the untrained model's
+    assert trained != untrained and losses[-1] < losses[0]
+    before = MLP(2, [6, 2], seed=3)
+    after = MLP(2, [6, 2], seed=3)
+    for p, value in zip(after.parameters(), trained):
+        p.data = value
+    assert evaluate(after, softmax_cross_entropy, X, y)[0] < evaluate(
+        before, softmax_cross_entropy, X, y)[0]
 
 
 def test_one_epoch_equals_pytorch_sgd_on_the_same_batches(torch):
@@ -97,7 +111,8 @@ def test_a_diverging_loss_stops_training_before_the_bad_step():
     X = X * 1e150  # logits overflow at once
     model = MLP(2, [4, 2], seed=0)
     optimizer = SGD(model.parameters(), lr=10.0)
-    with pytest.raises(TrainingDiverged, match=r"learning rate \(it is 10\)"):
+    with pytest.raises(TrainingDiverged,
+                       match=r"\(learning rate 10, momentum 0, weight decay 0\): lower the"):
         fit(model, softmax_cross_entropy, optimizer, (X, y), epochs=3, batch_size=40,
             progress=False)
     assert all(math.isfinite(p.data) for p in model.parameters())
@@ -207,9 +222,10 @@ def test_compiled_fit_refuses_a_loss_it_cannot_trace_and_an_unknown_engine():
 
 def test_compiled_fit_stops_before_a_diverging_step():
     X, y = small_moons(20)
-    with np.errstate(over="ignore"):
-        X = X * 1e308  # infinite inputs: the loss of the first batch is NaN
+    X = np.abs(X) + 1.0  # positive inputs: w . x overflows to inf with these weights
     model = MLP(2, [4, 2], seed=0)
+    for p in model.parameters():
+        p.data = 1e308  # the loss of the first batch is inf - inf = NaN
     before = [p.data for p in model.parameters()]
     with pytest.raises(TrainingDiverged, match="batch 1"):
         fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=1,
@@ -225,3 +241,58 @@ def test_evaluate_gives_the_same_numbers_with_either_engine():
     assert compiled == pytest.approx(interpreted, rel=1e-12)
     with pytest.raises(ValueError, match="engine must be one of"):
         evaluate(model, softmax_cross_entropy, X, y, engine="jit")
+
+
+def test_fit_with_a_progress_bar_prints_the_final_figures(capsys):
+    X, y = small_moons(40)
+    model = MLP(2, [4, 2], seed=0)
+    history = fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), (X, y),
+                  val=(X, y), epochs=2, batch_size=8, progress=True)
+    out, _ = capsys.readouterr()
+    assert out.startswith("trained 2 epochs in ")
+    assert (f"last epoch: train loss {history['train_loss'][-1]:.4f} acc "
+            f"{history['train_acc'][-1]:.1%}, val loss {history['val_loss'][-1]:.4f} acc "
+            f"{history['val_acc'][-1]:.1%}") in out
+    fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=1,
+        progress=False)
+    assert capsys.readouterr().out == ""  # quiet without the bar
+
+
+def test_ctrl_c_inside_fit_stops_after_the_batch_and_keeps_the_history():
+    X, y = small_moons(40)
+    model = MLP(2, [4, 2], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    epochs_seen = []
+
+    def press_ctrl_c(history):
+        epochs_seen.append(history["epoch"][-1])
+        if history["epoch"][-1] == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # between epochs: epoch 3 does not start
+
+    with pytest.raises(TrainingInterrupted) as stopped:
+        fit(model, softmax_cross_entropy, optimizer, (X, y), epochs=10, batch_size=8,
+            progress=False, on_epoch_end=press_ctrl_c)
+    assert isinstance(stopped.value, KeyboardInterrupt)
+    assert stopped.value.epoch == 3 and stopped.value.batches == 0
+    assert stopped.value.history["epoch"] == [1, 2] == epochs_seen
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_ctrl_c_during_a_batch_stops_after_that_batch(monkeypatch):
+    X, y = small_moons(40)
+    model = MLP(2, [4, 2], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    steps = []
+    real_step = optimizer.step
+
+    def step_then_ctrl_c():
+        real_step()
+        steps.append(1)
+        if len(steps) == 7:  # epoch 2 (5 batches of 8 per epoch), its second batch
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(optimizer, "step", step_then_ctrl_c)
+    with pytest.raises(TrainingInterrupted, match="epoch 2 after 2 batches") as stopped:
+        fit(model, softmax_cross_entropy, optimizer, (X, y), epochs=10, batch_size=8,
+            progress=False)
+    assert len(steps) == 7 and stopped.value.history["epoch"] == [1]

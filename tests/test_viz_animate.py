@@ -260,3 +260,96 @@ def test_a_leaf_root_and_the_size_limit():
     with pytest.raises(GraphTooLargeError, match="animate_backward.*max_nodes=100"):
         animate_backward(y)
     assert len(animate_backward(y, max_nodes=121).frames) == 62
+
+
+# -- the HTML player (in Jupyter and in .save(".html")); tests/test_browser_export.py runs it --
+
+
+def test_html_export_is_one_self_contained_player(tmp_path):
+    c, _ = shared()
+    animation = animate_backward(c)
+    page = animation.save(tmp_path / "backprop.html").read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    frames = re.findall(r'<figure class="ba-frame" data-frame="(\d+)"', page)
+    assert frames == ["0", "1", "2", "3"]
+    assert page.count("<svg") == 4 and "<?xml" not in page and "<!DOCTYPE svg" not in page
+    # every picture shrinks to the width available, even where <style> is dropped
+    assert page.count('<svg style="max-width:100%;height:auto" width="') == 4
+    for caption in animation.captions:
+        assert f"<figcaption>{html.escape(caption)}</figcaption>" in page
+    assert 'max="3"' in page and '<div class="ba-controls" hidden>' in page
+    for button in ("ba-prev", "ba-play", "ba-next"):
+        assert f'class="{button}"' in page
+    # nothing from elsewhere: no linked files, scripts, styles, images or fonts
+    assert re.search(r"\s(src|href|xlink:href)\s*=", page) is None
+    assert "<link" not in page and "@import" not in page and "url(" not in page
+    assert page.count("<script") == 1
+    # the same animation gives the same file (a course page's diff stays quiet)
+    again = animation.save(tmp_path / "again.html").read_text()
+    assert again == page
+
+
+def test_jupyter_shows_the_html_player_not_a_widget():
+    formatters = pytest.importorskip("IPython.core.formatters")
+    c, _ = shared()
+    animation = animate_backward(c)
+    bundle, _ = formatters.DisplayFormatter().format(animation)
+    assert set(bundle) == {"text/html", "text/plain"}
+    assert bundle["text/html"] == animation.player_html()
+    assert bundle["text/html"].count('class="ba-frame"') == 4
+    assert bundle["text/plain"] == "BackwardAnimation(4 frames, 2 backward steps)"
+
+
+def test_without_a_renderer_jupyter_says_how_to_get_one(monkeypatch, tmp_path):
+    formatters = pytest.importorskip("IPython.core.formatters")
+    animation = animate_backward(shared()[0])
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    bundle, _ = formatters.DisplayFormatter().format(animation)
+    assert set(bundle) == {"text/plain"}
+    assert "No Graphviz renderer found" in bundle["text/plain"]
+
+
+def test_player_needs_one_caption_per_frame():
+    from viz.player import player_html
+
+    with pytest.raises(ValueError, match="2 pictures but 1 captions"):
+        player_html(["<svg/>", "<svg/>"], ["one"])
+    with pytest.raises(ValueError, match="at least one frame"):
+        player_html([], [])
+
+
+def test_a_static_render_of_an_executed_notebook_shows_every_frame(tmp_path, monkeypatch):
+    """Run a notebook cell with a kernel, then render it without one (nbconvert's HTML)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nbconvert = pytest.importorskip("nbconvert")
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "from autograd_scalar import Value\nfrom viz import animate_backward\n"
+            "a = Value(3.0, 'a')\nb = a * 2.0\nc = a + b\nanimate_backward(c)"
+        )
+    ]
+    nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3").execute()
+    [output] = notebook.cells[0].outputs
+    assert "application/vnd.jupyter.widget-view+json" not in output["data"]
+    static, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
+    assert static.count('class="ba-frame"') == 4  # every frame, not the first alone
+    assert "step 2 of 2" in static and "done: every gradient is known" in static
+
+
+def test_images_shrink_to_a_notebooks_width():
+    o, _ = neuron()
+    animation = animate_backward(o)
+    full = animation.images(dpi=200, max_width=None)
+    assert full[0].width > 1000  # at 200 dpi the neuron's graph is wider than a notebook
+    shrunk = animation.images(dpi=200)
+    assert {im.size for im in shrunk} == {shrunk[0].size} and shrunk[0].width == 1000
+    assert shrunk[0].height < full[0].height
+    for bad in (50, 1000.5, "1000"):
+        with pytest.raises(ValueError, match="max_width must be"):
+            animation.images(max_width=bad)

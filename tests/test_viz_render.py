@@ -221,7 +221,12 @@ def test_diagram_caches_renders(monkeypatch):
 
     monkeypatch.setattr(render_module, "render", counting)
     diagram = Diagram(graphviz.Digraph(body=["a -> b"]))
-    assert diagram.svg() == diagram.svg()
+    first = diagram.svg()
+    # the picture of this graph (two nodes, one edge), the same as rendering it directly
+    assert first == real(diagram.source, "svg").decode("utf-8")
+    assert first.count('class="node"') == 2 and first.count('class="edge"') == 1
+    assert "<title>a</title>" in first and "<title>b</title>" in first
+    assert diagram.svg() == first  # and again, from the cache
     assert len(calls) == 1
     diagram.graph.edge("b", "c")  # a changed graph is drawn again
     assert diagram.svg().count('class="edge"') == 2

@@ -10,7 +10,7 @@ Example::
     y.label = "y"
     y.backward()
     draw_dot(y, parameters=[w])               # shown inline in Jupyter; .save("graph.svg")
-    animate_backward(y).save("backprop.gif")  # one frame per chain-rule step
+    animate_backward(y).save("backprop.html")  # one frame per chain-rule step, a player
     draw_mlp(model)                           # an MLP: neurons in columns, weights as edges
 
 Pictures need a Graphviz renderer: `dot` (Graphviz) or `graphviz-pure` (pip); see

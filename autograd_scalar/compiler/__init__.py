@@ -44,10 +44,12 @@ The wing, one idea per file, in the order a program is made and run:
 * ``program.py``     `compile` and `CompiledProgram`, the API
 * ``session.py``     `CompiledProgram.training`: fast training steps
 * ``check.py``       comparing with the interpreter on one sample
+* ``errors.py``      `CompileError`, `CompileMismatchError`
 """
 
 from .errors import CompileError, CompileMismatchError
 from .plan import CompiledResult
-from .program import CompiledProgram, compile
+from .program import CompiledProgram, GroupSummary, compile
 
-__all__ = ["compile", "CompiledProgram", "CompiledResult", "CompileError", "CompileMismatchError"]
+__all__ = ["compile", "CompiledProgram", "CompiledResult", "CompileError", "CompileMismatchError",
+           "GroupSummary"]

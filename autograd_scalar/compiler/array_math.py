@@ -59,6 +59,12 @@ class ArrayMath:
         return np.where(condition, if_true, if_false)
 
     @staticmethod
+    def where_each(condition: np.ndarray, if_true: Any, if_false: Any) -> np.ndarray:
+        """A choice per node and sample, (nodes, batch), for an n-ary op's (nodes, n, batch)
+        local gradients: the same for each of the node's inputs."""
+        return np.where(condition[:, None, :], if_true, if_false)
+
+    @staticmethod
     def require(ok: np.ndarray, error: Callable[..., Exception], *inputs: np.ndarray) -> None:
         if not np.all(ok):
             ok = np.asarray(ok)
@@ -74,7 +80,8 @@ class ArrayMath:
         with np.errstate(over="ignore"):
             out = np.exp(a)
         overflowed = np.isinf(out) & np.isfinite(a)
-        ArrayMath.require(~overflowed, ops.exp_overflow_error, a)
+        error = float32_exp_overflow if out.dtype == np.float32 else ops.exp_overflow_error
+        ArrayMath.require(~overflowed, error, a)
         return out
 
     @staticmethod
@@ -123,6 +130,14 @@ class ArrayMath:
     @staticmethod
     def ones(xs: np.ndarray) -> float:
         return 1.0  # broadcasts
+
+
+def float32_exp_overflow(a: float) -> OverflowError:
+    """exp overflows much sooner in float32 (the interpreter's message gives float64's)."""
+    return OverflowError(
+        f"exp overflows in float32 for {a!r}: the result is larger than the largest float32 "
+        "(about 3.4e38, reached at 88.72). Compile with dtype=np.float64, scale your inputs "
+        "down, or use logsumexp/softmax, which are computed without overflow.")
 
 
 def in_sample(error: Exception, index: tuple) -> Exception:

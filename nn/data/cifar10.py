@@ -20,7 +20,7 @@ from typing import IO, Any, Literal
 
 import numpy as np
 
-from ..checks import positive_int
+from ..validation import positive_int
 from .archive import MAX_MEMBER_BYTES, ArchiveError, read_members
 from .dataset import ImageDataset
 from .download import (

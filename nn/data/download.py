@@ -161,8 +161,9 @@ def download_cifar10(root: str | Path | None = None, url: str = CIFAR10_URL,
     """Make sure ``root/cifar-10-batches-py`` holds the full CIFAR-10 python version.
 
     Does nothing if the folder is already complete. Otherwise reuses
-    ``root/cifar-10-python.tar.gz`` if its MD5 matches, else downloads it from `url` (with a
-    progress bar, to a temporary file moved into place once verified), then extracts it safely.
+    ``root/cifar-10-python.tar.gz`` if its MD5 matches (with ``md5=None``: if it reads as a
+    tar archive), else downloads it from `url` (with a progress bar, to a temporary file
+    moved into place once verified), then extracts it safely.
 
     Args:
         root: Folder to put the data in; default `default_data_dir()`.
@@ -180,6 +181,7 @@ def download_cifar10(root: str | Path | None = None, url: str = CIFAR10_URL,
         UnsafeArchiveError: The archive holds a member that could escape `root` or is too
             large (see `nn.data.archive`).
     """
+    _check_url(url)  # even when the URL is not needed this time: a bad one is a bug now
     root = Path(root).expanduser() if root is not None else default_data_dir()
     folder, archive = root / FOLDER_NAME, root / ARCHIVE_NAME
     if is_complete_folder(folder):

@@ -3,7 +3,7 @@
 Why: unpickling is a loop, but what it builds need not be harmless. A 200 KB pickle can nest
 200,000 tuples inside each other; hashing such a tuple (as a dict key), printing it or
 comparing it recurses once per level in C, and the interpreter dies with a segmentation
-fault instead of raising an error. A CIFAR-10 file nests about six levels deep, so we refuse
+fault instead of raising an error. A CIFAR-10 batch nests five levels deep, so we refuse
 anything deeper than `MAX_DEPTH` before a single object exists.
 
 How: `pickletools.genops` decodes the opcode stream without building anything (and without
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import pickletools
 
-#: The deepest nesting a pickle may have. CIFAR-10 batches reach about 6 (dict > array state
-#: tuple > dtype > ...); 100 leaves room and keeps any recursion over the result far from
-#: Python's own limit (1,000) and from the C stack.
+#: The deepest nesting a pickle may have. CIFAR-10 batches reach 5 (the dict > an array > its
+#: state > its dtype > the dtype's arguments); 100 leaves room and keeps any recursion over
+#: the result far from Python's own limit (1,000) and from the C stack.
 MAX_DEPTH = 100
 
 _MARK = pickletools.markobject
@@ -56,7 +56,7 @@ def _raise_height(node: _Node, height: int) -> None:
         if height > MAX_DEPTH:
             raise PickleStructureError(
                 f"objects nested more than {MAX_DEPTH} levels deep (or a container that holds "
-                "itself); a CIFAR-10 file nests about 6 levels"
+                "itself); a CIFAR-10 batch nests 5 levels"
             )
         node.height = height
         pending.extend((parent, height + 1) for parent in node.parents)

@@ -228,8 +228,8 @@ def _check_plain(key: Any) -> None:
 class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that resolves only the globals listed in `ALLOWED_GLOBALS`.
 
-    Use `load_pickle`, which also bounds the nesting depth and turns the placeholders this
-    unpickler builds into NumPy arrays; `load()` alone returns them unconverted.
+    Prefer `load_pickle`: it also bounds the nesting depth before unpickling (this class
+    reads a stream once, so it cannot look ahead) and turns every failure into one error.
 
     Args:
         file: A binary file object to read the pickle from.
@@ -254,6 +254,10 @@ class RestrictedUnpickler(pickle.Unpickler):
                 "The file is not a genuine CIFAR-10 batch and may be malicious; delete it and "
                 "download the data again."
             ) from None
+
+    def load(self) -> Any:
+        """Unpickle, then turn the array and dtype placeholders into NumPy objects."""
+        return _finish(super().load(), {})
 
 
 def _read_all(file: str | Path | IO[bytes] | bytes) -> bytes:
@@ -286,8 +290,7 @@ def load_pickle(file: str | Path | IO[bytes] | bytes, source: str | None = None,
     data = _read_all(file)
     try:
         check_depth(data)
-        loaded = RestrictedUnpickler(io.BytesIO(data), source, encoding).load()
-        return _finish(loaded, {})
+        return RestrictedUnpickler(io.BytesIO(data), source, encoding).load()
     except (UnsafePickleError, PickleFormatError):
         raise
     except PickleStructureError as error:

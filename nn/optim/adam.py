@@ -11,7 +11,7 @@ import numpy as np
 
 from autograd_scalar import Value
 
-from ..checks import finite_number
+from ..validation import finite_number
 from .base import Optimizer, with_weight_decay
 
 __all__ = ["Adam"]
@@ -33,7 +33,7 @@ class Adam(Optimizer):
         params: the Values to optimise.
         lr: the learning rate, > 0.
         betas: (beta1, beta2), each in [0, 1).
-        eps: added to the denominator to avoid dividing by 0, >= 0.
+        eps: added to the denominator to avoid dividing by 0, > 0.
         weight_decay: L2 penalty folded into the gradient, >= 0.
     """
 
@@ -52,7 +52,8 @@ class Adam(Optimizer):
             if finite_number(beta, f"betas[{k}]") >= 1.0:
                 raise ValueError(f"betas[{k}] must be in [0, 1), got {beta!r}.")
         self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = finite_number(eps, "eps")
+        # eps = 0 divides 0 by 0 for a parameter whose gradients have all been 0: NaN
+        self.eps = finite_number(eps, "eps", low_ok=False)
         self.weight_decay = finite_number(weight_decay, "weight_decay")
         self.step_count = 0  # t, the number of steps taken
         self.exp_avg = np.zeros(len(self.params))  # m, float64
