@@ -1,7 +1,7 @@
 """The CIFAR-10 recipe, one ingredient at a time: test accuracy and seconds per row.
 
 Every row trains a fresh MLP on the 4,000-image subset with the compiled engine and the
-training settings of the CLI's CIFAR-10 default (`nn.cli.DEFAULTS["cifar10-compiled"]`:
+training settings of the CLI's CIFAR-10 default (`nn.cli_options.DEFAULTS["cifar10-compiled"]`:
 epochs, batch size, SGD learning rate with momentum 0.9 decaying linearly, float32), and
 adds one ingredient to the row above it:
 
@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent)]  # runs from a checkout, installed or not
 
 from nn import MLP, SGD, LinearDecay, evaluate, fit, softmax_cross_entropy
-from nn.cli import DEFAULTS
+from nn.cli_options import DEFAULTS
 from nn.data import load_cifar10, prepare_images
 
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "cifar-10-batches-py"
