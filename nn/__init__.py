@@ -15,6 +15,7 @@ from .data import (
     load_toy,
     prepare_images,
 )
+from .dropout import Dropout
 from .interop import (
     from_torch_state_dict,
     load_torch_state_dict,
@@ -33,6 +34,7 @@ __all__ = [
     "ACTIVATIONS",
     "MLP",
     "SGD",
+    "Dropout",
     "Adam",
     "Layer",
     "LinearDecay",

@@ -8,10 +8,12 @@
 
 A batch step is a context manager (``with step: ...`` brackets the training) with:
 
-* ``train(X, y) -> BatchResult``: forward, backward and ONE optimizer update on the batch,
-  except when the loss is NaN or infinite: then nothing is updated, so the loop can stop
-  with the model as it was before that batch;
-* ``forward(X, y) -> BatchResult``: the same numbers without gradients or an update;
+* ``train(X, y, masks=None) -> BatchResult``: forward, backward and ONE optimizer update on
+  the batch, except when the loss is NaN or infinite: then nothing is updated, so the loop
+  can stop with the model as it was before that batch. ``masks``: the samples' dropout
+  masks (rows of `MLP.sample_dropout_mask`), None without dropout;
+* ``forward(X, y) -> BatchResult``: the same numbers without gradients or an update, in
+  evaluation mode (no dropout);
 * ``sync()``: make the model's Values hold the trained numbers now (the compiled step keeps
   them in an array while training).
 """
@@ -43,6 +45,7 @@ class BatchResult:
 class BatchStep(Protocol):
     def __enter__(self) -> BatchStep: ...
     def __exit__(self, *exc_info: object) -> None: ...
-    def train(self, X: np.ndarray, y: np.ndarray) -> BatchResult: ...
+    def train(self, X: np.ndarray, y: np.ndarray,
+              masks: np.ndarray | None = None) -> BatchResult: ...
     def forward(self, X: np.ndarray, y: np.ndarray) -> BatchResult: ...
     def sync(self) -> None: ...

@@ -10,8 +10,8 @@ Two engines compute the same numbers (``--engine``): "interpreted" builds the gr
 sample from Values and calls backward(), the engine as the course writes it; "compiled" traces
 one sample's graph once and runs it on whole batches with NumPy (`autograd_scalar.compile`).
 The toy sets use the interpreter by default; CIFAR-10 uses the compiled engine, which trains
-a 3072-64-10 MLP on full-resolution images for 10 epochs in seconds (interpreted: over half
-an hour).
+a 3072-256-10 MLP on full-resolution images with random flips and crops for 40 epochs in
+well under a minute, to about 49% on the 10,000 test images (interpreted: hours).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .cli_options import (
     ENGINE_NOTES,
     LOSSES,
     TOY_SETS,
+    augmentation,
     build_parser,
     check_options,
     check_run,
@@ -95,8 +96,11 @@ def describe_training(args: argparse.Namespace) -> str:
     settings += f" weight decay {args.weight_decay:g}" if args.weight_decay else ""
     schedule = ", decaying linearly towards 0" if args.schedule == "linear" else ""
     epochs = f"{args.epochs} epoch" + ("s" if args.epochs > 1 else "")
+    augment = augmentation(args).transforms
+    extras = ", augmentation: " + " + ".join(map(repr, augment)) if augment else ""
+    extras += f", {args.dtype}" if args.engine == "compiled" else ""
     return (f"training: {epochs}, batches of {args.batch_size}, "
-            f"{settings}{schedule}")
+            f"{settings}{schedule}{extras}")
 
 
 def train_command(args: argparse.Namespace) -> int:
@@ -111,7 +115,7 @@ def train_command(args: argparse.Namespace) -> int:
         print(f"autograd-scalar train: error: {error}", file=sys.stderr)
         return 2
     model = MLP(splits.X_train.shape[1], [*args.hidden, splits.n_classes],
-                activation=args.activation, seed=args.seed)
+                activation=args.activation, seed=args.seed, dropout=args.dropout)
     loss = LOSSES[args.loss]
     optimizer = make_optimizer(args, model.parameters())
     describe_run(args, splits, model)
@@ -122,7 +126,8 @@ def train_command(args: argparse.Namespace) -> int:
                       batch_size=args.batch_size, seed=args.seed,
                       scheduler=make_scheduler(args, optimizer),
                       progress=not args.no_progress, on_epoch_end=print_epoch,
-                      engine=args.engine)
+                      engine=args.engine, augment=augmentation(args),
+                      dtype=np.dtype(args.dtype))
     except TrainingDiverged as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -134,7 +139,7 @@ def train_command(args: argparse.Namespace) -> int:
         return 130  # 128 + SIGINT, what a shell reports for a run stopped by Ctrl-C
     elapsed = time.perf_counter() - start
     train_loss, train_acc = evaluate(model, loss, splits.X_train, splits.y_train,
-                                     engine=args.engine)
+                                     engine=args.engine, dtype=np.dtype(args.dtype))
     written = save_run(args, model, history, splits)
     print(f"done in {elapsed:.1f} s: final training accuracy {train_acc:.1%} (loss "
           f"{train_loss:.4f}), test accuracy {history['val_acc'][-1]:.1%}")

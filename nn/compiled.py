@@ -33,8 +33,13 @@ def targets_for(y: np.ndarray, n_outputs: int) -> np.ndarray:
 
 
 def compile_training(model: Any, loss: Callable, parameters: list, X: np.ndarray,
-                     y: np.ndarray) -> tuple[CompiledProgram, int]:
+                     y: np.ndarray, mask_units: int = 0, dtype: Any = np.float64
+                     ) -> tuple[CompiledProgram, int]:
     """Compile ``outputs = model(x); loss([outputs], [target])`` for one sample.
+
+    With ``mask_units > 0`` (a model with dropout, in training mode) the sample's dropout
+    mask is an input too, ``model(x, dropout_mask=mask)``: a trace replays one graph for
+    every sample, so the masks must come in as data (see `nn.dropout`).
 
     Returns the program and the model's number of outputs. The program is checked against
     the interpreter on the first sample and on a sample of another class (if any).
@@ -43,13 +48,16 @@ def compile_training(model: Any, loss: Callable, parameters: list, X: np.ndarray
         n_outputs = len(model(X[0]))
     T = targets_for(y, n_outputs)  # (checks every label once, up front)
 
-    def one_sample(x: list, t: list) -> tuple:
-        outputs = model(x)
+    def one_sample(x: list, *mask_and_target: list) -> tuple:
+        *mask, t = mask_and_target
+        outputs = model(x, dropout_mask=mask[0]) if mask else model(x)
         target = t if n_outputs > 1 else t[0]
         return outputs, loss([outputs], [target])
 
+    keep_all = (np.ones(mask_units),) if mask_units else ()  # an example mask
     try:
-        program = compile(one_sample, (X[0], T[0]), parameters=parameters)
+        program = compile(one_sample, (X[0], *keep_all, T[0]), parameters=parameters,
+                          dtype=dtype)
     except CompileError:  # (its message already says what cannot be compiled)
         raise
     except (TypeError, ValueError) as error:
@@ -60,7 +68,7 @@ def compile_training(model: Any, loss: Callable, parameters: list, X: np.ndarray
     other = np.flatnonzero(y != y[0])
     if len(other):
         i = int(other[0])
-        program.check(X[i], T[i])
+        program.check(X[i], *keep_all, T[i])
     return program, n_outputs
 
 
@@ -72,12 +80,16 @@ class CompiledStep:
         optimizer: has ``params`` and ``update(data, grad)`` (`nn.optim`); None when only
             evaluating.
         X, y: the data the program is traced and checked on (its first samples).
+        mask_units: numbers per sample's dropout mask, 0 without dropout (see `fit`).
+        dtype: the program's float type, np.float64 or np.float32.
     """
 
     def __init__(self, model: Any, loss: Callable, optimizer: Any, X: np.ndarray,
-                 y: np.ndarray) -> None:
+                 y: np.ndarray, mask_units: int = 0, dtype: Any = np.float64) -> None:
         parameters = model.parameters() if optimizer is None else list(optimizer.params)
-        self.program, self.n_outputs = compile_training(model, loss, parameters, X, y)
+        self.program, self.n_outputs = compile_training(model, loss, parameters, X, y,
+                                                        mask_units, dtype)
+        self.mask_units = mask_units
         self.optimizer = optimizer
         self._session: Any = None  # the program's training session, inside `with`
 
@@ -95,12 +107,20 @@ class CompiledStep:
         if self._session is not None:
             self._session.sync()
 
-    def train(self, X: np.ndarray, y: np.ndarray) -> BatchResult:
+    def train(self, X: np.ndarray, y: np.ndarray, masks: np.ndarray | None = None
+              ) -> BatchResult:
         # session.step updates nothing when the loss is NaN or infinite
-        result = self._session.step(X, targets_for(y, self.n_outputs))
+        result = self._session.step(X, *self._masks(X, masks), targets_for(y, self.n_outputs))
         return BatchResult(result.loss * len(X), result.outputs)
 
     def forward(self, X: np.ndarray, y: np.ndarray) -> BatchResult:
         runner = self._session if self._session is not None else self.program
-        result = runner.forward(X, targets_for(y, self.n_outputs))
+        result = runner.forward(X, *self._masks(X, None), targets_for(y, self.n_outputs))
         return BatchResult(float(np.sum(result.losses)), result.outputs)
+
+    def _masks(self, X: np.ndarray, masks: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        """The mask argument of the program, if it has one. Evaluation keeps every unit:
+        a mask of ones, x * 1 = x exactly, the same numbers as evaluation mode."""
+        if not self.mask_units:
+            return ()
+        return (np.ones((len(X), self.mask_units)) if masks is None else masks,)

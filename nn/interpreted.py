@@ -17,6 +17,7 @@ import numpy as np
 from autograd_scalar import Value, no_grad
 
 from .batch_step import BatchResult
+from .modes import evaluation_mode
 
 __all__ = ["InterpretedStep"]
 
@@ -42,9 +43,13 @@ class InterpretedStep:
     def sync(self) -> None:
         pass
 
-    def train(self, X: np.ndarray, y: np.ndarray) -> BatchResult:
+    def train(self, X: np.ndarray, y: np.ndarray, masks: np.ndarray | None = None
+              ) -> BatchResult:
         self.optimizer.zero_grad()  # gradients accumulate: clear the last batch's
-        outputs = [self.model(x) for x in X]
+        if masks is None:
+            outputs = [self.model(x) for x in X]
+        else:  # dropout: the masks fit drew, the same the compiled engine gets
+            outputs = [self.model(x, dropout_mask=m) for x, m in zip(X, masks)]
         batch_loss = self.loss(outputs, y.tolist())
         if math.isfinite(batch_loss.data):  # (a NaN step would poison every parameter)
             batch_loss.backward()
@@ -52,7 +57,7 @@ class InterpretedStep:
         return BatchResult(batch_loss.data * len(X), _numbers(outputs))
 
     def forward(self, X: np.ndarray, y: np.ndarray) -> BatchResult:
-        with no_grad():
+        with no_grad(), evaluation_mode(self.model):
             outputs = [self.model(x) for x in X]
             batch_loss = self.loss(outputs, y.tolist())
         return BatchResult(batch_loss.data * len(X), _numbers(outputs))

@@ -29,7 +29,7 @@ __all__ = ["FORMAT", "ModelFile", "read_model_file", "write_model_file"]
 FORMAT = "autograd_scalar.nn/1"  # written into every saved file, checked on load
 
 PathType = str | PathLike
-Config = dict[str, int | list[int] | str]
+Config = dict[str, int | list[int] | str | float]
 
 
 @dataclass
@@ -126,10 +126,12 @@ def _read_npz(path: Path) -> dict[str, Any]:
         raise ValueError(f"cannot read {path} as a model file: a corrupt entry ({error})") from None
 
 
-def _from_array(array: np.ndarray) -> int | list[int] | str:
+def _from_array(array: np.ndarray) -> int | list[int] | str | float:
     """A config entry back as the Python value `write_model_file` stored."""
     if array.dtype.kind == "U":
         return str(array)
+    if array.dtype.kind == "f" and array.ndim == 0:  # a probability such as dropout's p
+        return float(array)
     if array.dtype.kind in "iu":
         return int(array) if array.ndim == 0 else [int(n) for n in array.tolist()]
     raise ValueError(f"unexpected config entry of dtype {array.dtype}")

@@ -55,6 +55,9 @@ class Module:
     # Subclasses register here by name, so that Module.load can rebuild any of them.
     _registry: ClassVar[dict[str, type[Module]]] = {}
 
+    #: True while training (Dropout drops units), False for evaluation: see `train`.
+    training: bool = True
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         Module._registry[cls.__name__] = cls
@@ -97,6 +100,25 @@ class Module:
         """Set every parameter's gradient to 0 (do this before each backward pass)."""
         for p in self.parameters():
             p.grad = 0.0
+
+    # -- training and evaluation modes ----------------------------------------------------
+
+    def train(self, mode: bool = True) -> Self:
+        """Put the module and all its parts in training mode (or evaluation mode with
+        ``mode=False``), as PyTorch's ``module.train()``; returns the module.
+
+        Only some parts behave differently (a `Dropout` drops units while training and
+        passes them through in evaluation); a new module starts in training mode.
+        """
+        self.training = bool(mode)
+        for _, child in self.named_children():
+            child.train(mode)
+        return self
+
+    def eval(self) -> Self:
+        """Evaluation mode (``train(False)``): nothing random, the same output every call.
+        `nn.evaluate`, ``predict`` and the end of `nn.fit` switch to it themselves."""
+        return self.train(False)
 
     # -- state dicts ----------------------------------------------------------------------
 

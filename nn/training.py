@@ -23,11 +23,13 @@ from tqdm.auto import tqdm
 
 from autograd_scalar import Value, no_grad
 
+from .batch_randomness import Augment, BatchRandomness
 from .batch_step import BatchStep
 from .compiled import CompiledStep
 from .data import iterate_minibatches
 from .interpreted import InterpretedStep
 from .interrupt import StopRequest
+from .modes import evaluation_mode, training_mode
 from .predictions import classes_from_outputs, predict_classes
 from .validation import class_labels, finite_inputs, labels_fit_outputs, positive_int
 
@@ -87,8 +89,14 @@ def fit(
     progress: bool = True,
     on_epoch_end: Callable[[dict[str, list]], None] | None = None,
     engine: str = "interpreted",
+    augment: str | Augment | None = None,
+    dtype: Any = np.float64,
 ) -> dict[str, list]:
     """Train `model` with mini-batch gradient descent and return the history.
+
+    The model is in training mode (``model.train()``: dropout drops units) for the epochs
+    and in evaluation mode (``model.eval()``) when fit returns, also after an error; the
+    validation figures after every epoch are computed in evaluation mode (no dropout).
 
     Args:
         model: called on one example, returns a list of output Values (e.g. an `MLP`).
@@ -99,7 +107,9 @@ def fit(
             C-1 for a model with C outputs, 0 or 1 for one output.
         val: optional ``(X, y)`` evaluated after every epoch (without recording a graph).
         epochs, batch_size: how long and in what steps; the last batch may be smaller.
-        seed: the shuffling order (a different shuffle every epoch, the same every run).
+        seed: the shuffling order (a different shuffle every epoch, the same every run),
+            the augmentation and the dropout masks (with an `MLP` with dropout: a new mask
+            for every sample, the same for both engines).
         scheduler: optional learning-rate schedule, ``scheduler.step()`` after each epoch.
         progress: show a tqdm progress bar per epoch, and print the final figures when
             training ends (unless `on_epoch_end` is given: it reports on its own).
@@ -110,6 +120,14 @@ def fit(
             same maths, hundreds of times faster. The compiled engine gives the target to
             the loss as a one-hot vector (a single number for one output), so the loss must
             accept that (softmax_cross_entropy, hinge, mse, binary_cross_entropy do).
+        augment: random changes made afresh to every training batch of every epoch:
+            None; a text such as "flip,crop" (`nn.data.parse_augment`; rows read as square
+            images, 3 channels if they fit, else 1); or a callable ``augment(X, rng)``
+            returning a batch of the same shape. Drawn from a generator seeded by (seed,
+            epoch): the same seed gives the same run.
+        dtype: the compiled engine computes in np.float64 (the default) or np.float32
+            (faster, about 7 significant digits); the interpreter's Values are Python
+            floats, float64 only.
 
     Returns:
         ``{"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"}``, one entry
@@ -129,15 +147,21 @@ def fit(
         val = _check_data(val, "val", model)
     epochs, batch_size = positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size")
     history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
+    randomness = BatchRandomness(model, augment, seed, X.shape[1])
     start = time.perf_counter()
-    with StopRequest() as stop, _training_step(engine, model, loss, optimizer, X, y) as step:
+    # Training mode for the epochs (set before tracing: the compiled graph must have the
+    # dropout), evaluation mode when leaving, also after an error.
+    with StopRequest() as stop, training_mode(model), _training_step(
+            engine, model, loss, optimizer, X, y, dtype, randomness.mask_units) as step:
         for epoch in range(1, epochs + 1):
             if stop.requested:  # (Ctrl-C while the last epoch was being evaluated)
                 raise _interrupted(history, epoch, 0)
             epoch_start = time.perf_counter()
-            # The order of epoch e comes from (seed, e): reproducible, and new every epoch.
-            batches = iterate_minibatches(X, y, batch_size, shuffle=True, seed=seed,
-                                          epoch=epoch - 1)
+            # The order of epoch e comes from (seed, e): reproducible, and new every epoch;
+            # so do the augmentation and the dropout masks of its batches.
+            batches = randomness.batches(
+                iterate_minibatches(X, y, batch_size, shuffle=True, seed=seed,
+                                    epoch=epoch - 1), epoch - 1)
             where = f"epoch {epoch}/{epochs}"
             bar = tqdm(batches, total=math.ceil(len(X) / batch_size), leave=False, desc=where,
                        disable=not progress, unit="batch")
@@ -182,9 +206,9 @@ def _train_one_epoch(step: BatchStep, bar: tqdm, where: str, optimizer: Any,
     number of batches trained and their mean loss and accuracy."""
     total_loss = correct = seen = 0.0
     number = 0
-    for number, (xb, yb) in enumerate(bar, start=1):
+    for number, (xb, yb, masks) in enumerate(bar, start=1):
         try:
-            result = step.train(xb, yb)
+            result = step.train(xb, yb, masks)
         except OverflowError as error:  # an op overflowed: the weights have blown up
             raise TrainingDiverged(f"{error} ({where}, batch {number}). "
                                    f"{divergence_hint(optimizer)}") from error
@@ -216,15 +240,16 @@ def divergence_hint(optimizer: Any) -> str:
 
 def evaluate(
     model: Any, loss: Loss, X: np.ndarray, y: np.ndarray, batch_size: int = EVAL_BATCH_SIZE,
-    engine: str = "interpreted",
+    engine: str = "interpreted", dtype: Any = np.float64,
 ) -> tuple[float, float]:
-    """The mean loss and the accuracy of `model` on (X, y), without recording a graph.
+    """The mean loss and the accuracy of `model` on (X, y), without recording a graph, in
+    evaluation mode (no dropout; the model's mode is restored afterwards).
 
     engine="compiled" computes the same numbers with a compiled program (see `fit`), in a
-    fraction of the time for big inputs.
+    fraction of the time for big inputs, in `dtype` (np.float64 or np.float32).
     """
     X, y = _check_data((X, y), "evaluation", model)
-    with _batch_step(engine, model, loss, None, X, y) as step:
+    with evaluation_mode(model), _batch_step(engine, model, loss, None, X, y, dtype) as step:
         return _evaluate(step, X, y, batch_size)
 
 
@@ -241,23 +266,37 @@ def _evaluate(step: BatchStep, X: np.ndarray, y: np.ndarray,
 
 
 def _training_step(engine: str, model: Any, loss: Loss, optimizer: Any, X: np.ndarray,
-                   y: np.ndarray) -> BatchStep:
+                   y: np.ndarray, dtype: Any, mask_units: int) -> BatchStep:
     """`_batch_step` for fit: compiling runs the first sample, where weights that have
     already blown up overflow; that is a diverged training, reported as one."""
     try:
-        return _batch_step(engine, model, loss, optimizer, X, y)
+        return _batch_step(engine, model, loss, optimizer, X, y, dtype, mask_units)
     except OverflowError as error:
         raise TrainingDiverged(f"{error} (on the first sample, before batch 1). "
                                f"{divergence_hint(optimizer)}") from error
 
 
 def _batch_step(engine: str, model: Any, loss: Loss, optimizer: Any, X: np.ndarray,
-                y: np.ndarray) -> BatchStep:
+                y: np.ndarray, dtype: Any = np.float64, mask_units: int = 0) -> BatchStep:
     if engine == "interpreted":
+        _check_interpreter_dtype(dtype)
         return InterpretedStep(model, loss, optimizer)
     if engine == "compiled":
-        return CompiledStep(model, loss, optimizer, X, y)
+        return CompiledStep(model, loss, optimizer, X, y, mask_units, dtype)
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
+
+
+def _check_interpreter_dtype(dtype: Any) -> None:
+    """The interpreter's Values are Python floats: refuse any other dtype than float64."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = f"{dtype!r:.60}"
+    if name != "float64":
+        raise ValueError(
+            f"engine='interpreted' computes in float64 only (its Values are Python floats), "
+            f"got dtype {name}; use engine='compiled' for float32, or leave dtype at "
+            "np.float64.")
 
 
 def _check_data(data: tuple[np.ndarray, np.ndarray], name: str,

@@ -105,11 +105,14 @@ def test_cifar10_compiled_by_default_at_full_resolution(cifar_dir, tmp_path, cap
     assert "engine: compiled" in out and "decaying linearly" in out
     saved = json.loads((tmp_path / "history.json").read_text())
     assert saved["config"]["engine"] == "compiled" and saved["config"]["schedule"] == "linear"
-    assert MLP.load(tmp_path / "model.npz").sizes == [64, 10]
+    assert "RandomHorizontalFlip(p=0.5) + RandomCrop(size=32, padding=4), float32" in out
+    assert saved["config"]["augment"] == "flip,crop" and saved["config"]["dtype"] == "float32"
+    assert saved["config"]["weight_decay"] == 5e-4 and saved["config"]["dropout"] == 0.0
+    assert MLP.load(tmp_path / "model.npz").sizes == [256, 10]
     losses = saved["history"]["train_loss"]
     assert len(losses) == 2 and losses[1] < losses[0]  # it learns something
     final = float(out.split("final training accuracy ")[1].split("%")[0]) / 100
-    assert final > 0.2  # 100 images, 197,322 weights: well above chance (10%) after 2 epochs
+    assert final > 0.2  # 100 images, 789,770 weights: well above chance (10%) after 2 epochs
 
 
 def parsed(*args: str):  # noqa: ANN201
@@ -124,11 +127,11 @@ def parsed(*args: str):  # noqa: ANN201
     [
         ([], "interpreted", [16, 16], 20, 16, 0.1, "constant", 200),
         (["--engine", "compiled"], "compiled", [16, 16], 20, 16, 0.1, "constant", 200),
-        (["--dataset", "cifar10"], "compiled", [64], 10, 64, 0.01, "linear", None),
+        (["--dataset", "cifar10"], "compiled", [256], 40, 64, 0.02, "linear", None),
         (["--dataset", "cifar10", "--engine", "interpreted"], "interpreted", [32], 5, 32,
          0.005, "constant", 1000),
         (["--dataset", "cifar10", "--optimizer", "adam", "--schedule", "constant",
-          "--epochs", "3"], "compiled", [64], 3, 64, 0.001, "constant", None),
+          "--epochs", "3"], "compiled", [256], 3, 64, 0.001, "constant", None),
     ],
 )
 def test_defaults_depend_on_the_data_set_and_the_engine(args, engine, hidden, epochs,
@@ -161,6 +164,17 @@ def test_missing_cifar10_says_where_it_looked_and_how_to_get_it(tmp_path, capsys
         (["--schedule", "cosine"], "invalid choice"),
         (["--image-size", "8"], "--image-size: only for --dataset cifar10"),
         (["--grayscale"], "--grayscale: only for --dataset cifar10"),
+        (["--augment", "flip"], "--augment flip: only for --dataset cifar10"),
+        (["--augment", "rotate"], "--augment: unknown augmentation 'rotate'"),
+        (["--dataset", "cifar10", "--augment", "rotate"], "--augment: unknown augmentation"),
+        (["--dataset", "cifar10", "--augment", "crop=x"], "'x' is not a int"),
+        (["--dropout", "1"], "--dropout: must be at least 0 and below 1, got 1"),
+        (["--dropout", "-0.1"], "must be at least 0 and below 1"),
+        (["--dropout", "nan"], "must be a finite number"),
+        (["--dtype", "float16"], "invalid choice"),
+        (["--dtype", "float32"], "--dtype float32: only with --engine compiled"),
+        (["--dataset", "cifar10", "--engine", "interpreted", "--dtype", "float32"],
+         "--dtype float32: only with --engine compiled"),
     ],
 )
 def test_bad_flags_are_refused_with_a_reason(args, message, capsys):
@@ -175,7 +189,8 @@ def test_help_lists_every_option():
     for flag in ("--dataset", "--data-dir", "--download", "--train-size", "--test-size",
                  "--image-size", "--grayscale", "--hidden", "--activation", "--epochs",
                  "--batch-size", "--lr", "--optimizer", "--momentum", "--seed", "--out",
-                 "--engine", "--schedule"):
+                 "--engine", "--schedule", "--augment", "--dropout", "--dtype",
+                 "--weight-decay"):
         assert flag in text
 
 
@@ -206,3 +221,43 @@ def test_the_decision_boundary_title_names_the_split_and_matches_the_printed_acc
     assert code == 0
     printed = out.split("final training accuracy ")[1].split("%")[0]
     assert titles and f"training accuracy {printed}%" in titles[0]
+
+
+@pytest.mark.parametrize(
+    "args, weight_decay, augment, dropout, dtype",
+    [
+        ([], 0.0, "none", 0.0, "float64"),
+        (["--dataset", "cifar10"], 5e-4, "flip,crop", 0.0, "float32"),
+        (["--dataset", "cifar10", "--engine", "interpreted"], 0.0, "none", 0.0, "float64"),
+        (["--dataset", "cifar10", "--weight-decay", "0", "--augment", "none", "--dropout",
+          "0.3", "--dtype", "float64"], 0.0, "none", 0.3, "float64"),  # 0 is a choice
+        (["--augment", "none", "--dropout", "0.5"], 0.0, "none", 0.5, "float64"),
+    ],
+)
+def test_recipe_defaults_and_their_overrides(args, weight_decay, augment, dropout, dtype):
+    options = parsed(*args)
+    assert (options.weight_decay, options.augment, options.dropout, options.dtype) == (
+        weight_decay, augment, dropout, dtype)
+
+
+def test_dropout_from_the_command_line_trains_and_is_saved(tmp_path, capsys):
+    code, out, _ = run(capsys, "--dataset", "blobs", "--dropout", "0.2", "--epochs", "3",
+                       "--hidden", "8", "--train-size", "60", "--test-size", "30",
+                       "--out", str(tmp_path))
+    assert code == 0
+    assert "dropout 0.2" in out  # the model line
+    assert MLP.load(tmp_path / "model.npz").dropout == 0.2
+    saved = json.loads((tmp_path / "history.json").read_text())
+    assert saved["config"]["dropout"] == 0.2
+
+
+def test_augmented_cifar10_at_low_resolution_with_grayscale(cifar_dir, tmp_path, capsys):
+    """--augment reads the image shape from --image-size and --grayscale: crop pads by 1."""
+    code, out, _ = run(capsys, "--dataset", "cifar10", "--data-dir", str(cifar_dir),
+                       "--train-size", "100", "--test-size", "50", "--image-size", "8",
+                       "--grayscale", "--epochs", "2", "--hidden", "16", "--augment",
+                       "flip,crop", "--dtype", "float64", "--out", str(tmp_path))
+    assert code == 0
+    assert "RandomHorizontalFlip(p=0.5) + RandomCrop(size=8, padding=1), float64" in out
+    history = json.loads((tmp_path / "history.json").read_text())["history"]
+    assert len(history["val_acc"]) == 2
