@@ -21,6 +21,7 @@ import numpy as np
 from .. import ops
 from ..engine import Value
 from .errors import CompileError
+from .fuse import fuse_additions
 from .groups import Group, MatrixProduct
 from .lower import lower, vectors
 from .operands import Operand, Tables, as_slice
@@ -90,9 +91,13 @@ class Plan:
         for nodes, group in zip(groups, self.groups):  # the rows given to its nodes above
             first = ref[id(nodes[0])] - graph.n_inputs
             group.out = slice(first, first + len(nodes))
-        self.levels = [levels[id(nodes[0])] for nodes in groups]
         self.outputs = Operand([ref[id(v)] for v in outputs], needs_grad, starts)
         self.loss = None if loss is None else Operand([ref[id(loss)]], needs_grad, starts)
+        # levels: of each group's results; first_levels: of its first nodes (a fused group
+        # computes the product at one level and the addition at the next)
+        self.groups, self.levels, self.first_levels = fuse_additions(
+            self.groups, [levels[id(nodes[0])] for nodes in groups],
+            [self.outputs, *([self.loss] if self.loss else [])])
         self.n_nodes = len(graph.order)
         self.n_operations = sum(group.size for group in self.groups)
         self.accumulated = assign_weight_gradients(self.groups, self.loss, n_params)
