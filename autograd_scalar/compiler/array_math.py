@@ -30,7 +30,13 @@ class ArrayMath:
     tanh = staticmethod(np.tanh)
     maximum = staticmethod(np.maximum)  # NaN propagates, as in the interpreter
     minimum = staticmethod(np.minimum)
-    isinf = staticmethod(np.isinf)
+
+    @staticmethod
+    def isinf(a: np.ndarray) -> np.ndarray | bool:
+        """Where a is infinite; plain False if nowhere (the usual case), so that `where`
+        and `where_each` can return their other branch without a NumPy call."""
+        infinite = np.isinf(a)
+        return infinite if infinite.any() else False
 
     @staticmethod
     def no_overflow(out: Any, op: str, inputs: tuple) -> Any:
@@ -51,7 +57,9 @@ class ArrayMath:
         return out
 
     @staticmethod
-    def where(condition: np.ndarray, if_true: Any, if_false: Any) -> Any:
+    def where(condition: np.ndarray | bool, if_true: Any, if_false: Any) -> Any:
+        if condition is False:  # (from isinf: nowhere)
+            return if_false
         if isinstance(if_true, tuple):  # a choice between tuples of local gradients
             if if_true == (1.0,) and if_false == (0.0,):  # (relu) the condition is the slope
                 return (condition,)  # (a boolean array multiplies as 1 and 0: no new array)
@@ -62,6 +70,8 @@ class ArrayMath:
     def where_each(condition: np.ndarray, if_true: Any, if_false: Any) -> np.ndarray:
         """A choice per node and sample, (nodes, batch), for an n-ary op's (nodes, n, batch)
         local gradients: the same for each of the node's inputs."""
+        if condition is False:  # (from isinf: nowhere)
+            return if_false
         return np.where(condition[:, None, :], if_true, if_false)
 
     @staticmethod
@@ -120,8 +130,8 @@ class ArrayMath:
 
     @staticmethod
     def exp_each(xs: np.ndarray, shift: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore", invalid="ignore"):  # inf - inf: see logsumexp_rule
-            return np.exp(xs - shift[:, None, :])
+        # (inf - inf = NaN, see logsumexp_rule: Plan.run silences NumPy's warning for it)
+        return np.exp(xs - shift[:, None, :])
 
     @staticmethod
     def divide_each(xs: np.ndarray, by: np.ndarray) -> np.ndarray:

@@ -101,7 +101,7 @@ class Plan:
         self.n_nodes = len(graph.order)
         self.n_operations = sum(group.size for group in self.groups)
         self.accumulated = assign_weight_gradients(self.groups, self.loss, n_params)
-        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._buffers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def _rows_needing_grad(self, order: list[Value], ref: dict[int, int]) -> np.ndarray:
         """For every row of V: does a parameter lie below it (so gradient must flow to it)?"""
@@ -127,7 +127,7 @@ class Plan:
     def _run(self, arguments: list[np.ndarray], theta: np.ndarray, grad: np.ndarray | None,
              ) -> CompiledResult:
         batch = arguments[0].shape[1]
-        V, G = self._tables_for(batch)
+        V, G, d_mean = self._tables_for(batch)
         tables = Tables(arguments, V, theta)
         saved = [group.forward(tables) for group in self.groups]
         outputs = self.outputs.gather(tables)  # (outputs, batch), or (outputs, 1): constants
@@ -139,7 +139,6 @@ class Plan:
         if grad is not None and self.loss is not None:
             G.fill(0.0)
             grad[self.accumulated] = 0.0  # (the others are written whole by a product)
-            d_mean = np.full((1, batch), 1.0 / batch, dtype=self.dtype)  # d(mean)/d(loss_b)
             self.loss.scatter(d_mean, G, grad)
             for group, s in zip(reversed(self.groups), reversed(saved)):
                 if group.needs_grad:
@@ -148,8 +147,9 @@ class Plan:
             outputs = np.broadcast_to(outputs, (self.outputs.size, batch))
         return CompiledResult(outputs.T.copy(), losses, loss)
 
-    def _tables_for(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
-        """The value table V (constants filled in) and the gradient table G for a batch size.
+    def _tables_for(self, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The value table V (constants filled in), the gradient table G and d(mean loss) /
+        d(loss of each sample) = 1 / batch, for a batch size.
 
         Made once per batch size and reused by every run: allocating them afresh would cost
         more than the arithmetic of a small layer. (So a plan runs one batch at a time.)
@@ -160,7 +160,8 @@ class Plan:
                 self._buffers.clear()
             V = np.empty((self.n_rows, batch), dtype=self.dtype)
             V[: len(self.constants)] = self.constants[:, None]
-            tables = self._buffers[batch] = V, np.zeros_like(V)
+            d_mean = np.full((1, batch), 1.0 / batch, dtype=self.dtype)
+            tables = self._buffers[batch] = V, np.zeros_like(V), d_mean
         return tables
 
 
