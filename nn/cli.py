@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 from . import data, optim
-from .checks import finite_inputs
 from .cli_options import (
     ENGINE_NOTES,
     LOSSES,
@@ -39,6 +38,7 @@ from .cli_options import (
 from .cli_outputs import write_outputs
 from .mlp import MLP
 from .training import TrainingDiverged, TrainingInterrupted, evaluate, fit
+from .validation import finite_inputs
 
 __all__ = ["build_parser", "check_options", "defaults_for", "main", "train_command"]
 

@@ -12,9 +12,9 @@ import math
 from pathlib import Path
 
 from . import data, losses, memory
-from .checks import positive_int
 from .cli_outputs import check_run_folder, default_run_folder
 from .training import ENGINES
+from .validation import positive_int
 
 TOY_CLASSES = {"moons": 2, "circles": 2, "spirals": 3, "xor": 2, "blobs": 3}
 TOY_SETS = tuple(TOY_CLASSES)
@@ -45,7 +45,7 @@ DEFAULTS = {
 
 
 def whole_number(text: str) -> int:
-    """An argparse type: a whole number >= 1 (`nn.checks.positive_int`)."""
+    """An argparse type: a whole number >= 1 (`nn.validation.positive_int`)."""
     return _count(_parse(int, text, "a whole number"), "the number")
 
 

@@ -103,7 +103,7 @@ def write_outputs(out: Path, config: dict[str, Any], model: Any, history: dict[s
         curves.savefig(out / "curves.png", dpi=100)
         written.append("curves.png")
     if X_train.shape[1] == 2:
-        figure = plot_decision_boundary(model, X_train, y_train,
+        figure = plot_decision_boundary(model, X_train, y_train, split="training",
                                         title=f"{dataset}: decision boundary")
         figure.savefig(out / "decision_boundary.png", dpi=100)
         written.append("decision_boundary.png")

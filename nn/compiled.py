@@ -17,7 +17,7 @@ import numpy as np
 from autograd_scalar import CompiledProgram, CompileError, compile, no_grad
 
 from .batch_step import BatchResult
-from .checks import class_labels, labels_fit_outputs
+from .validation import class_labels, labels_fit_outputs
 
 __all__ = ["CompiledStep", "compile_training", "targets_for"]
 

@@ -18,8 +18,8 @@ import numpy as np
 
 from autograd_scalar import CompiledProgram, Value, compile, dot, is_grad_enabled, no_grad
 
-from .checks import finite_inputs, positive_int
 from .module import Module
+from .validation import finite_inputs, positive_int
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
 

@@ -24,12 +24,12 @@ from tqdm.auto import tqdm
 from autograd_scalar import Value, no_grad
 
 from .batch_step import BatchStep
-from .checks import class_labels, finite_inputs, labels_fit_outputs, positive_int
 from .compiled import CompiledStep
 from .data import iterate_minibatches
 from .interpreted import InterpretedStep
 from .interrupt import StopRequest
 from .predictions import classes_from_outputs, predict_classes
+from .validation import class_labels, finite_inputs, labels_fit_outputs, positive_int
 
 __all__ = [
     "ENGINES",

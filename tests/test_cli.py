@@ -187,3 +187,22 @@ def test_a_diverging_run_stops_with_advice(tmp_path, capsys):
     assert "dot overflows" in err
     assert "(learning rate 1e+200, momentum 0, weight decay 0)" in err
     assert "lower the learning rate" in err and "the momentum or the weight decay" in err
+
+
+def test_the_decision_boundary_title_names_the_split_and_matches_the_printed_accuracy(
+        tmp_path, capsys, monkeypatch):
+    import viz
+
+    titles = []
+    draw = viz.plot_decision_boundary
+
+    def recording(*args, **kwargs):
+        figure = draw(*args, **kwargs)
+        titles.append(figure.axes[0].get_title())
+        return figure
+
+    monkeypatch.setattr(viz, "plot_decision_boundary", recording)
+    code, out, _ = run(capsys, "--epochs", "3", "--out", str(tmp_path))
+    assert code == 0
+    printed = out.split("final training accuracy ")[1].split("%")[0]
+    assert titles and f"training accuracy {printed}%" in titles[0]

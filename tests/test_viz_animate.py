@@ -309,6 +309,7 @@ def test_without_a_renderer_jupyter_says_how_to_get_one(monkeypatch, tmp_path):
     bundle, _ = formatters.DisplayFormatter().format(animation)
     assert set(bundle) == {"text/plain"}
     assert "No Graphviz renderer found" in bundle["text/plain"]
+    assert animation._repr_html_() is None  # front ends without mime bundles show the text
 
 
 def test_player_needs_one_caption_per_frame():

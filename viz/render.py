@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ __all__ = [
     "Renderer",
     "RendererNotFoundError",
     "find_renderer",
+    "jupyter_bundle",
     "render",
 ]
 
@@ -211,6 +213,18 @@ def _utf8(source: str) -> bytes:
         ) from None
 
 
+def jupyter_bundle(shown: object, mime: str, picture: Callable[[], str]) -> dict[str, str]:
+    """What Jupyter shows for a picture: ``picture()`` as `mime` (with the repr as text), or,
+    where no renderer works, the repr and the error that says how to get one.
+
+    A missing Graphviz must not make a notebook cell fail: the student sees why instead.
+    """
+    try:
+        return {mime: picture(), "text/plain": repr(shown)}
+    except (RendererNotFoundError, RenderError) as error:
+        return {"text/plain": f"{shown!r}\n{error}"}
+
+
 # ---------------------------------------------------------------------------------------
 # Diagram: what draw_dot, draw_mlp and every animation frame return
 # ---------------------------------------------------------------------------------------
@@ -293,16 +307,10 @@ class Diagram:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         """Jupyter shows the SVG; without a renderer, text saying how to get one."""
-        try:
-            return {"image/svg+xml": self.svg(), "text/plain": repr(self)}
-        except (RendererNotFoundError, RenderError) as error:
-            return {"text/plain": f"{self!r}\n{error}"}
+        return jupyter_bundle(self, "image/svg+xml", self.svg)
 
     def _repr_svg_(self) -> str | None:
-        try:
-            return self.svg()
-        except (RendererNotFoundError, RenderError):
-            return None
+        return jupyter_bundle(self, "image/svg+xml", self.svg).get("image/svg+xml")
 
     def __repr__(self) -> str:
         caption = f", caption={self.caption!r}" if self.caption else ""

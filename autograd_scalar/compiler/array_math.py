@@ -40,8 +40,8 @@ class ArrayMath:
 
     @staticmethod
     def no_overflow(out: Any, op: str, inputs: tuple) -> Any:
-        """The interpreter's overflow rule (`ops._ScalarMath.no_overflow`), for every sample:
-        finite inputs with an infinite result raise OverflowError naming the op and sample."""
+        """The interpreter's overflow rule (`scalar_math.ScalarMath.no_overflow`), for every
+        sample: finite inputs with an infinite result raise OverflowError naming the op."""
         infinite = np.isinf(out)
         if not infinite.any():  # the usual case: one check for the whole group
             return out

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..checks import positive_int
+from ..validation import positive_int
 
 
 def _check_pair(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,7 @@ dict: ``data`` is a uint8 array (N, 3072) with each row channel-major (1024 red 
 1024 green, then 1024 blue, each a 32x32 image in row-major order); ``labels`` is a list of
 ints 0..9. We return images channels-last, (N, 32, 32, 3), the layout pillow and matplotlib
 use. Keys are ``bytes`` or ``str`` depending on how a pickle is read; both are accepted.
+Finding the files (a folder or the archive) and the two errors are in `cifar10_source`.
 
 Only the batch files the requested subset needs are read: 4,000 training images need only
 ``data_batch_1``; the test split needs only ``test_batch``. Every file goes through the
@@ -13,19 +14,17 @@ restricted unpickler of `nn.data.safe_pickle`, so a tampered file cannot run cod
 
 from __future__ import annotations
 
-import tarfile
 import warnings
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from ..checks import positive_int
-from .archive import MAX_MEMBER_BYTES, ArchiveError, read_members
+from ..validation import positive_int
+from .archive import MAX_MEMBER_BYTES
+from .cifar10_source import CIFAR10FormatError, CIFAR10NotFoundError, Source, open_source
 from .dataset import ImageDataset
 from .download import (
-    ARCHIVE_NAME,
-    CIFAR10_URL,
     FOLDER_NAME,
     META_FILE,
     TEST_FILES,
@@ -43,83 +42,12 @@ _ROW_LENGTH = 32 * 32 * 3  # 3072 bytes per image in the official files
 _IMAGES_PER_FILE = 10_000  # in each official batch file
 
 
-class CIFAR10FormatError(ValueError):
-    """A CIFAR-10 file is truncated, damaged, or does not have the official structure."""
-
-
-class CIFAR10NotFoundError(FileNotFoundError):
-    """No CIFAR-10 folder or archive was found (the message lists every path tried)."""
-
-
 # --------------------------------------------------------------------------------------------
-# Where the files come from: a folder, or members of the .tar.gz read without extracting it
+# Reading one file of a source (the folder or the archive of cifar10_source.py)
 # --------------------------------------------------------------------------------------------
 
 
-class _FolderSource:
-    """Batch files in a ``cifar-10-batches-py`` folder."""
-
-    def __init__(self, folder: Path):
-        self.location = folder
-
-    def has(self, name: str) -> bool:
-        return (self.location / name).is_file()
-
-    def describe(self, name: str) -> str:
-        return str(self.location / name)
-
-    def size(self, name: str) -> int:
-        return (self.location / name).stat().st_size
-
-    def open(self, name: str) -> IO[bytes]:
-        return open(self.location / name, "rb")
-
-    def close(self) -> None:
-        pass
-
-
-class _ArchiveSource:
-    """Batch files read straight out of ``cifar-10-python.tar.gz``, nothing written to disk."""
-
-    def __init__(self, archive: Path):
-        self.location = archive
-        self._tar = None
-        try:
-            self._tar = tarfile.open(archive, "r:*")  # noqa: SIM115 - closed by close()
-            self._members = {m.name: m for m in read_members(self._tar, archive) if m.isfile()}
-        except ArchiveError as error:  # truncated, or a member too large (a tar bomb)
-            self.close()
-            raise CIFAR10FormatError(str(error)) from error
-        except Exception as error:  # tarfile, gzip and zlib each raise their own kind
-            self.close()
-            raise CIFAR10FormatError(
-                f"{archive} is not a readable .tar.gz archive ({type(error).__name__}: {error}); "
-                "it may be truncated. Delete it and download again (download=True / --download)."
-            ) from error
-
-    def has(self, name: str) -> bool:
-        return f"{FOLDER_NAME}/{name}" in self._members
-
-    def describe(self, name: str) -> str:
-        return f"{self.location} (member {FOLDER_NAME}/{name})"
-
-    def size(self, name: str) -> int:
-        return self._members[f"{FOLDER_NAME}/{name}"].size
-
-    def open(self, name: str) -> IO[bytes]:
-        handle = self._tar.extractfile(self._members[f"{FOLDER_NAME}/{name}"])
-        assert handle is not None  # only regular files are kept in _members
-        return handle
-
-    def close(self) -> None:
-        if self._tar is not None:
-            self._tar.close()
-
-
-_Source = _FolderSource | _ArchiveSource
-
-
-def _read(source: _Source, name: str) -> Any:
+def _read(source: Source, name: str) -> Any:
     """Unpickle one file of `source`, turning any sign of damage into CIFAR10FormatError."""
     where = source.describe(name)
     if source.size(name) > MAX_MEMBER_BYTES:  # the whole file is read into memory
@@ -141,33 +69,6 @@ def _read(source: _Source, name: str) -> Any:
                 "and download CIFAR-10 again (download=True / --download)."
             ) from error
 
-
-def _candidates(root: Path) -> list[tuple[str, Path]]:
-    """Every (kind, path) where CIFAR-10 might be, in the order we try them."""
-    if root.is_file():
-        return [("archive", root)]
-    candidates = [("folder", root / FOLDER_NAME), ("archive", root / ARCHIVE_NAME)]
-    if root.name == FOLDER_NAME or any((root / n).is_file() for n in (*TRAIN_FILES, *TEST_FILES)):
-        candidates.insert(0, ("folder", root))  # root is the batches folder itself
-    return candidates
-
-
-def _open_source(root: Path) -> _Source:
-    """Find CIFAR-10 under `root` or raise CIFAR10NotFoundError listing every path tried."""
-    candidates = _candidates(root)
-    for kind, path in candidates:
-        if kind == "folder" and path.is_dir():
-            return _FolderSource(path)
-        if kind == "archive" and path.is_file():
-            return _ArchiveSource(path)
-    tried = "\n".join(f"  - {path} ({kind})" for kind, path in candidates)
-    raise CIFAR10NotFoundError(
-        f"CIFAR-10 not found. Looked for:\n{tried}\n"
-        f"To get it: call load_cifar10(download=True) or pass --download to the CLI (fetches "
-        f"163 MB from {CIFAR10_URL}), or point to an existing copy with --data-dir PATH or the "
-        "CIFAR10_DIR environment variable (PATH may be the cifar-10-batches-py folder, its "
-        f"parent, or {ARCHIVE_NAME})."
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,7 +117,7 @@ def _rows_to_images(rows: np.ndarray) -> np.ndarray:
     return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
 
 
-def _class_names(source: _Source) -> list[str]:
+def _class_names(source: Source) -> list[str]:
     """Class names from batches.meta when present, else the official list."""
     if not source.has(META_FILE):
         return list(CIFAR10_CLASSES)
@@ -356,7 +257,7 @@ def load_cifar10(root: str | Path | None = None,
     root = Path(root).expanduser() if root is not None else None
     if download:
         root = download_cifar10(_download_dir(root), progress=progress)
-    source = _open_source(root if root is not None else default_data_dir())
+    source = open_source(root if root is not None else default_data_dir())
     files = TRAIN_FILES if split == "train" else TEST_FILES
     subset, read, missing = _Subset(size, balanced, len(files)), [], []
     try:

@@ -110,34 +110,46 @@ class _Replay:
         name = opcode.name
         if name == "MARK":
             self.marks.append(len(self.stack))
-        elif name in _ADD_TO_TOP:
-            items = self.pop(len(opcode.stack_before) - 1)
-            for item in items:
-                _add_child(self.top(), item)
-        elif name in _ADD_FROM_MARK:
-            items = self.pop_to_mark()
-            for item in items:
-                _add_child(self.top(), item)
+        elif name in _ADD_TO_TOP or name in _ADD_FROM_MARK:
+            self._fill_container(opcode)
         elif name in _MEMO_PUT or name == "MEMOIZE":
             key = len(self.memo) if name == "MEMOIZE" else arg
             self.memo[key] = self.top()
         elif name in _MEMO_GET:
-            if arg not in self.memo:
-                raise PickleStructureError(f"memo key {arg} is read before it is written")
-            self.stack.append(self.memo[arg])
+            self._memo_get(arg)
         elif name == "DUP":
             self.stack.append(self.top())
         elif not opcode.stack_before and name not in _EMPTY_CONTAINERS:
             self.stack.extend(_LEAF for _ in opcode.stack_after)  # a number, a string, ...
-        else:  # builds a new object from what it pops
-            uses_mark = _MARK in opcode.stack_before
-            items = self.pop_to_mark() if uses_mark else self.pop(len(opcode.stack_before))
-            if opcode.stack_after:
-                node = _Node()
-                for item in items:  # a child may still grow (a list filled later via the memo)
-                    _add_child(node, item)
-                self.stack.append(node)
+        else:
+            self._build(opcode)
 
+    def _fill_container(self, opcode: pickletools.OpcodeInfo) -> None:
+        """APPEND, SETITEM, BUILD pop their items; APPENDS, SETITEMS, ADDITEMS pop to the mark.
+
+        Either way the items join the container left on top of the stack.
+        """
+        if opcode.name in _ADD_FROM_MARK:
+            items = self.pop_to_mark()
+        else:
+            items = self.pop(len(opcode.stack_before) - 1)  # all but the container itself
+        for item in items:
+            _add_child(self.top(), item)
+
+    def _memo_get(self, key: object) -> None:
+        if key not in self.memo:
+            raise PickleStructureError(f"memo key {key} is read before it is written")
+        self.stack.append(self.memo[key])
+
+    def _build(self, opcode: pickletools.OpcodeInfo) -> None:
+        """An opcode that builds a new object (TUPLE, REDUCE, ...) from what it pops."""
+        uses_mark = _MARK in opcode.stack_before
+        items = self.pop_to_mark() if uses_mark else self.pop(len(opcode.stack_before))
+        if opcode.stack_after:
+            node = _Node()
+            for item in items:  # a child may still grow (a list filled later via the memo)
+                _add_child(node, item)
+            self.stack.append(node)
 
 def check_depth(data: bytes) -> None:
     """Refuse a pickle nested more than `MAX_DEPTH` levels deep, without unpickling it.

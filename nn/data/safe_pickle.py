@@ -184,34 +184,41 @@ def _finish(obj: Any, done: dict[int, Any]) -> Any:
     key = id(obj)
     if key in done:
         return done[key]
+    if isinstance(obj, (list, dict)):
+        done[key] = obj  # recorded before its items: they may share it through the memo
+        _finish_in_place(obj, done)
+        return obj
+    result = _finished_copy(obj, done)
+    done[key] = result
+    return result
+
+
+def _finish_in_place(container: list | dict, done: dict[int, Any]) -> None:
+    """Finish the items of a list or the values of a dict, keeping the container itself."""
+    if isinstance(container, list):
+        container[:] = [_finish(item, done) for item in container]
+        return
+    for name, value in container.items():
+        _check_plain(name)
+        container[name] = _finish(value, done)
+
+
+def _finished_copy(obj: Any, done: dict[int, Any]) -> Any:
+    """What stands for `obj` in the result: a recipe's NumPy object, a finished tuple, ..."""
     if isinstance(obj, _ArrayRecipe):
         if obj.array is None:
             raise PickleFormatError("an array was declared but its data never followed")
-        result: Any = obj.array
-    elif isinstance(obj, _DtypeRecipe):
-        result = obj.dtype
-    elif isinstance(obj, _Refusing):
+        return obj.array
+    if isinstance(obj, _DtypeRecipe):
+        return obj.dtype
+    if isinstance(obj, _Refusing):
         raise PickleFormatError(f"{obj!r} is not data; a CIFAR-10 file never stores it")
-    elif isinstance(obj, list):
-        done[key] = obj
-        obj[:] = [_finish(item, done) for item in obj]
-        return obj
-    elif isinstance(obj, dict):
-        done[key] = obj
-        for name, value in obj.items():
-            _check_plain(name)
-            obj[name] = _finish(value, done)
-        return obj
-    elif isinstance(obj, tuple):
-        result = tuple(_finish(item, done) for item in obj)
-    elif isinstance(obj, (set, frozenset)):
+    if isinstance(obj, tuple):  # immutable, so a new tuple replaces it
+        return tuple(_finish(item, done) for item in obj)
+    if isinstance(obj, (set, frozenset)):  # hashed items cannot hold a recipe: only checked
         for item in obj:
             _check_plain(item)
-        result = obj
-    else:
-        result = obj
-    done[key] = result
-    return result
+    return obj
 
 
 def _check_plain(key: Any) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_scalar import Value
 
-from ..checks import finite_number
+from ..validation import finite_number
 
 __all__ = ["Optimizer", "with_weight_decay", "in_dtype"]
 

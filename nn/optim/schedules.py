@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..checks import finite_number, positive_int
+from ..validation import finite_number, positive_int
 from .base import Optimizer
 
 __all__ = ["LinearDecay", "StepLR"]

@@ -1,4 +1,4 @@
-"""Argument checks shared by the nn package, with errors that name the argument.
+"""Argument validation shared by the nn package, with errors that name the argument.
 
 Every count in the package (layer sizes, batch sizes, epochs, schedule steps, image counts)
 goes through `positive_int`, so they are all refused the same way with the same words.
