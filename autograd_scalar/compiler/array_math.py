@@ -8,6 +8,7 @@ engines compute every derivative with the same lines of code.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -35,17 +36,15 @@ class ArrayMath:
     def isinf(a: np.ndarray) -> np.ndarray | bool:
         """Where a is infinite; plain False if nowhere (the usual case), so that `where`
         and `where_each` can return their other branch without a NumPy call."""
-        infinite = np.isinf(a)
-        return infinite if infinite.any() else False
+        return np.isinf(a) if any_infinite(a) else False
 
     @staticmethod
     def no_overflow(out: Any, op: str, inputs: tuple) -> Any:
         """The interpreter's overflow rule (`scalar_math.ScalarMath.no_overflow`), for every
         sample: finite inputs with an infinite result raise OverflowError naming the op."""
-        infinite = np.isinf(out)
-        if not infinite.any():  # the usual case: one check for the whole group
+        if not any_infinite(out):  # the usual case: one check for the whole group
             return out
-        overflowed = infinite
+        overflowed = np.isinf(out)
         for x in inputs:
             finite = np.isfinite(x)
             if finite.ndim > np.ndim(out):  # the inputs of an n-ary op: (nodes, n, batch)
@@ -140,6 +139,15 @@ class ArrayMath:
     @staticmethod
     def ones(xs: np.ndarray) -> float:
         return 1.0  # broadcasts
+
+
+def any_infinite(a: np.ndarray) -> bool:
+    """Whether some entry of `a` is +-inf. The usual answer, no, costs one C loop and no
+    new array: a sum is finite only if every entry is. If it is not (an inf, a NaN, or a
+    sum too large for the dtype), the entries are looked at one by one."""
+    if math.isfinite(np.add.reduce(a, axis=None)):
+        return False
+    return bool(np.isinf(a).any())
 
 
 def float32_exp_overflow(a: float) -> OverflowError:

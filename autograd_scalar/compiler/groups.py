@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from .array_math import ARRAY, in_sample
+from .array_math import ARRAY, any_infinite, in_sample
 from .operands import Operand, Tables
 
 __all__ = ["Group", "Elementwise", "Reduction", "MatrixProduct", "AffineProduct", "chain"]
@@ -194,7 +194,7 @@ class MatrixProduct(Group):
             X = np.broadcast_to(X, (self.shape[1], out.shape[1]))
         W = self._matrix(tables.theta)
         np.matmul(W, X, out=out)
-        if np.isinf(out).any():  # the overflow rule: one cheap check, the details if it fails
+        if any_infinite(out):  # the overflow rule: one cheap check, the details if it fails
             check_product_overflow(out, W, X)
         return X, W
 
@@ -241,7 +241,7 @@ class AffineProduct(MatrixProduct):
         out = tables.V[self.out]
         X, W = self._product(tables, out)
         out += self.added.gather(tables)  # (size, 1) biases broadcast over the batch
-        if np.isinf(out).any():  # the sum of finite numbers may overflow too
+        if any_infinite(out):  # the sum of finite numbers may overflow too
             check_sum_overflow(out, W @ X, self.added.gather(tables))
         return X, W
 
