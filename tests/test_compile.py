@@ -278,12 +278,80 @@ def test_a_layer_becomes_one_matrix_product():
     assert "one matrix product (5 x 12)" in plan
     assert "one matrix product (3 x 5)" in plan
     assert "relu" in plan
-    # 12*5 + 5*3 dot parents, 5 + 3 bias additions: 8 + 8 + 5 nodes, in a handful of groups
+    # 12*5 + 5*3 dot parents, 5 + 3 bias additions: 8 + 8 + 5 nodes, in a handful of groups;
+    # each layer's product and bias addition are one group, W @ X + b (see fuse.py)
+    assert "one matrix product (5 x 12) @ X + b" in plan
+    assert "level 1-2:" in plan and "level 4-5:" in plan  # (the levels a fused group spans)
     groups = program.groups
-    assert [g.op for g in groups] == ["dot", "+", "relu", "dot", "+"]
-    assert [g.size for g in groups] == [5, 5, 5, 3, 3]
-    assert [g.level for g in groups] == sorted(g.level for g in groups)
+    assert [g.op for g in groups] == ["dot, +", "relu", "dot, +"]
+    assert [g.size for g in groups] == [10, 5, 6]
+    assert [g.level for g in groups] == [1, 3, 4]
     assert program.n_outputs == 3 and not program.has_loss
+
+
+def test_a_product_read_by_more_than_its_addition_is_not_fused():
+    """If the products W @ X are also outputs (or read by another op), their rows must be
+    kept: the product and the addition stay two groups, and both give the interpreter's
+    numbers (the fused layer below too)."""
+    model = MLP(6, [4], seed=2)
+    neurons = model.layers[0].neurons
+
+    def both(x):
+        products = [ag.dot(n.w, x) for n in neurons]
+        sums = [p + n.b for p, n in zip(products, neurons)]
+        return products + sums, ag.sum([s.tanh() for s in sums])
+
+    def sums_only(x):
+        sums = [ag.dot(n.w, x) + n.b for n in neurons]
+        return sums, ag.sum([s.tanh() for s in sums])
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(5, 6))
+    kept = compile(both, X[0], parameters=model.parameters())
+    assert [g.op for g in kept.groups][:2] == ["dot", "+"]
+    fused = compile(sums_only, X[0], parameters=model.parameters())
+    assert [g.op for g in fused.groups][0] == "dot, +"
+    for program in (kept, fused):
+        for x in X:
+            program.check(x)  # outputs, loss and gradients against the interpreter
+    for p in model.parameters():
+        p.grad = 0.0
+    kept_result = kept(X)
+    kept_grads = [p.grad for p in model.parameters()]
+    for p in model.parameters():
+        p.grad = 0.0
+    fused_result = fused(X)
+    np.testing.assert_array_equal(fused_result.outputs, kept_result.outputs[:, 4:])
+    np.testing.assert_array_equal([p.grad for p in model.parameters()], kept_grads)
+
+
+def test_matrix_products_follow_the_overflow_rule():
+    """Finite weights and inputs whose product (or its sum with the bias) is infinite raise
+    OverflowError naming the op and the sample, as the interpreter does; an infinite input
+    is not an overflow and passes through."""
+    model = MLP(3, [2, 2], seed=0)
+    program = compile(lambda x: model(x), np.zeros(3), parameters=model.parameters())
+    first_layer = model.layers[0].neurons
+    X = np.array([[0.0, 0.0, 0.0], [1e200, 1.0, 1.0], [0.0, 1.0, 0.0]])
+    first_layer[1].w[0].data = 1e200
+    with pytest.raises(OverflowError, match=r"^dot overflows.*\(sample 1 of the batch\)"):
+        program.forward(X)
+    with np.errstate(invalid="ignore"):
+        program.forward(np.array([[np.inf, 0.0, 0.0]]))  # an infinite input: no error
+    first_layer[1].w[0].data = 0.5
+    first_layer[0].w[1].data, first_layer[0].b.data = 1.0, 1.7e308
+    X[2, 1] = 1.7e308
+    with pytest.raises(OverflowError, match=r"^\+ overflows.*\(sample 2 of the batch\)"):
+        program.forward(X[[0, 0, 2]])
+
+    def products_only(x):  # no bias: a plain (unfused) matrix product
+        return [ag.dot(n.w, x) for n in first_layer]
+
+    plain = compile(products_only, np.zeros(3), parameters=model.parameters())
+    assert [g.op for g in plain.groups] == ["dot"]
+    first_layer[0].w[1].data = 10.0  # 10 * 1.7e308
+    with pytest.raises(OverflowError, match=r"^dot overflows.*\(sample 0 of the batch\)"):
+        plain.forward(X[[2]])
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])

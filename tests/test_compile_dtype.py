@@ -153,12 +153,36 @@ def test_an_optimizer_that_takes_float32_updates_the_float32_parameters_directly
     assert [p.data for p in model.parameters()] == trained.tolist()
 
 
-def test_nn_optimizers_take_float64_so_the_session_keeps_master_weights():
-    """nn's SGD refuses float32 arrays: the session updates a float64 copy instead, and the
-    Values get its numbers, equal to SGD on float64 with the float32 program's gradients."""
+def test_nn_optimizers_update_the_float32_parameters_directly():
+    """nn's SGD computes in the arrays' dtype (as torch's optimizers do): the session hands
+    it the float32 arrays, and the Values get exactly the float32 update of the float32
+    program's gradients, p - lr * g computed in float32."""
+    model, program, X, T = mlp_program(np.float32, nin=12, sizes=(6, 3))
+    start = np.array([p.data for p in model.parameters()], dtype=np.float32)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    with program.training(optimizer) as session:
+        session.step(X[:8], T[:8])
+        gradient = session.grad.copy()
+        assert session.data.dtype == np.float32
+    np.testing.assert_array_equal([p.data for p in model.parameters()],
+                                  start - np.float32(0.1) * gradient)
+
+
+class Float64OnlySGD(SGD):
+    """An optimizer that refuses float32 arrays (as nn's did before they took float32)."""
+
+    def update(self, data, grad):
+        if data.dtype != np.float64:
+            raise TypeError("float64 arrays only")
+        super().update(data, grad)
+
+
+def test_an_optimizer_that_refuses_float32_gets_float64_master_weights():
+    """The session updates a float64 copy instead, and the Values get its numbers, equal to
+    SGD on float64 with the float32 program's gradients."""
     model, program, X, T = mlp_program(np.float32, nin=12, sizes=(6, 3))
     start = np.array([p.data for p in model.parameters()])
-    with program.training(SGD(model.parameters(), lr=0.1)) as session:
+    with program.training(Float64OnlySGD(model.parameters(), lr=0.1)) as session:
         session.step(X[:8], T[:8])
         gradient = session.grad.astype(np.float64)
     assert session.data.dtype == np.float32

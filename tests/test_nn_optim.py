@@ -384,7 +384,12 @@ def test_update_rejects_bad_arrays_and_changes_nothing(make):
             opt.update(bad, good)
     with pytest.raises(TypeError, match="grad is a list"):
         opt.update(data, [0.0, 0.0, 0.0])
-    with pytest.raises(TypeError, match="data must be a float64 array, got dtype float32"):
+    with pytest.raises(TypeError, match=r"data must be a float64 \(or float32\) array, got "
+                                        "dtype float16"):
+        opt.update(data.astype(np.float16), grad.astype(np.float16))
+    with pytest.raises(TypeError, match="grad must be a float64 .* got dtype int64"):
+        opt.update(data, np.zeros(3, dtype=np.int64))
+    with pytest.raises(TypeError, match="data is float32 but grad is float64: give both"):
         opt.update(data.astype(np.float32), grad)
     read_only = data.copy()
     read_only.flags.writeable = False
@@ -432,3 +437,61 @@ def test_adam_with_the_smallest_eps_keeps_a_zero_gradient_parameter_finite():
     ps[0].grad, ps[1].grad = 0.0, 1.0
     opt.step()
     assert ps[0].data == 0.5 and ps[1].data == pytest.approx(-0.1)
+
+
+# float32 keeps about 7 significant digits: after a few steps the parameters agree with the
+# float64 ones to a few float32 roundings (2**-24 ~ 6e-8 each) of the largest |parameter|.
+FLOAT32_RTOL = 1e-6
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1),
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        lambda ps: SGD(ps, lr=0.1, momentum=0.5, dampening=0.3, weight_decay=0.1),
+        lambda ps: Adam(ps, lr=0.01),
+        lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.9), weight_decay=0.1),
+    ],
+)
+def test_update_in_float32_keeps_float32_and_follows_float64(make):
+    """As torch's optimizers keep a float32 parameter's dtype: update() computes in float32,
+    in place, with its state in float32, and lands where float64 lands, to float32's
+    precision (and not bitwise: it really computes in float32)."""
+    rng = np.random.default_rng(11)
+    start, grads = rng.normal(size=50), rng.normal(size=(N_STEPS, 50))
+    data = {np.float64: start.copy(), np.float32: start.astype(np.float32)}
+    optimizers = {dtype: make([Value(0.0) for _ in range(50)]) for dtype in data}
+    for g in grads:
+        for dtype, opt in optimizers.items():
+            array = data[dtype]
+            opt.update(array, g.astype(dtype))
+            assert array.dtype == dtype  # updated in place, still in its dtype
+    assert data[np.float32].dtype == np.float32
+    state = [getattr(optimizers[np.float32], name) for name in
+             ("momentum_buffer", "exp_avg", "exp_avg_sq") if hasattr(optimizers[np.float32], name)]
+    assert all(a is None or a.dtype == np.float32 for a in state)
+    difference = np.abs(data[np.float32] - data[np.float64]).max()
+    assert difference <= FLOAT32_RTOL * np.abs(data[np.float64]).max()
+    assert difference > 0.0  # float32 arithmetic, not float64 rounded at the end
+    assert np.abs(data[np.float64] - start).max() > 1e-3  # the steps moved the parameters
+
+
+def test_a_float64_state_dict_continues_in_float32():
+    """A state dict holds floats (float64): loaded into an optimizer of float32 parameters,
+    its buffer is converted once, and the steps continue as the float64 ones do."""
+    rng = np.random.default_rng(12)
+    grads, start = rng.normal(size=(4, 5)), rng.normal(size=5)
+    first = SGD([Value(0.0) for _ in range(5)], lr=0.1, momentum=0.9)
+    data64 = start.copy()
+    for g in grads[:2]:
+        first.update(data64, g)
+    second = SGD([Value(0.0) for _ in range(5)], lr=0.1, momentum=0.9)
+    second.load_state_dict(json.loads(json.dumps(first.state_dict())))
+    data32 = data64.astype(np.float32)
+    for g in grads[2:]:
+        first.update(data64, g)
+        second.update(data32, g.astype(np.float32))
+    assert second.momentum_buffer.dtype == np.float32
+    np.testing.assert_allclose(data32, data64, rtol=0, atol=FLOAT32_RTOL * np.abs(data64).max())

@@ -8,6 +8,7 @@ engines compute every derivative with the same lines of code.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -30,16 +31,20 @@ class ArrayMath:
     tanh = staticmethod(np.tanh)
     maximum = staticmethod(np.maximum)  # NaN propagates, as in the interpreter
     minimum = staticmethod(np.minimum)
-    isinf = staticmethod(np.isinf)
+
+    @staticmethod
+    def isinf(a: np.ndarray) -> np.ndarray | bool:
+        """Where a is infinite; plain False if nowhere (the usual case), so that `where`
+        and `where_each` can return their other branch without a NumPy call."""
+        return np.isinf(a) if any_infinite(a) else False
 
     @staticmethod
     def no_overflow(out: Any, op: str, inputs: tuple) -> Any:
         """The interpreter's overflow rule (`scalar_math.ScalarMath.no_overflow`), for every
         sample: finite inputs with an infinite result raise OverflowError naming the op."""
-        infinite = np.isinf(out)
-        if not infinite.any():  # the usual case: one check for the whole group
+        if not any_infinite(out):  # the usual case: one check for the whole group
             return out
-        overflowed = infinite
+        overflowed = np.isinf(out)
         for x in inputs:
             finite = np.isfinite(x)
             if finite.ndim > np.ndim(out):  # the inputs of an n-ary op: (nodes, n, batch)
@@ -51,7 +56,9 @@ class ArrayMath:
         return out
 
     @staticmethod
-    def where(condition: np.ndarray, if_true: Any, if_false: Any) -> Any:
+    def where(condition: np.ndarray | bool, if_true: Any, if_false: Any) -> Any:
+        if condition is False:  # (from isinf: nowhere)
+            return if_false
         if isinstance(if_true, tuple):  # a choice between tuples of local gradients
             if if_true == (1.0,) and if_false == (0.0,):  # (relu) the condition is the slope
                 return (condition,)  # (a boolean array multiplies as 1 and 0: no new array)
@@ -62,6 +69,8 @@ class ArrayMath:
     def where_each(condition: np.ndarray, if_true: Any, if_false: Any) -> np.ndarray:
         """A choice per node and sample, (nodes, batch), for an n-ary op's (nodes, n, batch)
         local gradients: the same for each of the node's inputs."""
+        if condition is False:  # (from isinf: nowhere)
+            return if_false
         return np.where(condition[:, None, :], if_true, if_false)
 
     @staticmethod
@@ -120,8 +129,8 @@ class ArrayMath:
 
     @staticmethod
     def exp_each(xs: np.ndarray, shift: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore", invalid="ignore"):  # inf - inf: see logsumexp_rule
-            return np.exp(xs - shift[:, None, :])
+        # (inf - inf = NaN, see logsumexp_rule: Plan.run silences NumPy's warning for it)
+        return np.exp(xs - shift[:, None, :])
 
     @staticmethod
     def divide_each(xs: np.ndarray, by: np.ndarray) -> np.ndarray:
@@ -130,6 +139,15 @@ class ArrayMath:
     @staticmethod
     def ones(xs: np.ndarray) -> float:
         return 1.0  # broadcasts
+
+
+def any_infinite(a: np.ndarray) -> bool:
+    """Whether some entry of `a` is +-inf. The usual answer, no, costs one C loop and no
+    new array: a sum is finite only if every entry is. If it is not (an inf, a NaN, or a
+    sum too large for the dtype), the entries are looked at one by one."""
+    if math.isfinite(np.add.reduce(a, axis=None)):
+        return False
+    return bool(np.isinf(a).any())
 
 
 def float32_exp_overflow(a: float) -> OverflowError:

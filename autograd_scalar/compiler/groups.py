@@ -9,6 +9,8 @@ derivative`` back to the rows and parameters it read (the chain rule for the who
 * `Reduction`: sum, logsumexp and dot of the same number n of inputs, reduced over n.
 * `MatrixProduct`: a layer's neurons, dot nodes of parameters with a shared input vector:
   W @ X.
+* `AffineProduct`: a matrix product and the addition of its results to something (a layer's
+  biases), W @ X + b, as one group (made by `fuse`).
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from .array_math import ARRAY
+from .array_math import ARRAY, any_infinite, in_sample
 from .operands import Operand, Tables
 
-__all__ = ["Group", "Elementwise", "Reduction", "MatrixProduct", "chain"]
+__all__ = ["Group", "Elementwise", "Reduction", "MatrixProduct", "AffineProduct", "chain"]
 
 
 # Ops whose local derivatives are bounded numbers (relu: 0 or 1, tanh: 1 - t**2, softmax for
@@ -62,6 +64,11 @@ class Group:
 
     def describe(self) -> str:
         raise NotImplementedError
+
+    @property
+    def op_names(self) -> str:
+        """The op of its nodes, as `CompiledProgram.groups` lists it ("dot", "+", ...)."""
+        return str(self.op)
 
 
 class Elementwise(Group):
@@ -178,17 +185,26 @@ class MatrixProduct(Group):
         return view
 
     def forward(self, tables: Tables) -> Any:
-        out = tables.V[self.out]
+        return self._product(tables, tables.V[self.out])
+
+    def _product(self, tables: Tables, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """out = W @ X; returns (X, W) for backward."""
         X = self.shared.gather(tables)
         if X.shape[1] != out.shape[1]:  # a vector of parameters: the same for every sample
             X = np.broadcast_to(X, (self.shape[1], out.shape[1]))
         W = self._matrix(tables.theta)
         np.matmul(W, X, out=out)
+        if any_infinite(out):  # the overflow rule: one cheap check, the details if it fails
+            check_product_overflow(out, W, X)
         return X, W
 
     def backward(self, G: np.ndarray, grad: np.ndarray, saved: Any) -> None:
+        self._product_backward(G[self.out], G, grad, saved)
+
+    def _product_backward(self, upstream: np.ndarray, G: np.ndarray, grad: np.ndarray,
+                          saved: Any) -> None:
+        """dW = upstream @ X^T into grad, dX = W^T @ upstream into G (the shared rows)."""
         X, W = saved
-        upstream = G[self.out]
         if self.assigns_grad:  # (the plan zeroed no entry of these weights for us)
             np.matmul(upstream, X.T, out=self._matrix(grad))
         elif self.strides is not None:
@@ -203,6 +219,65 @@ class MatrixProduct(Group):
     def describe(self) -> str:
         rows, columns = self.shape
         return f"{rows:>6} x dot of {columns} inputs -> one matrix product ({rows} x {columns}) @ X"
+
+
+class AffineProduct(MatrixProduct):
+    """A matrix product followed by an addition that only it feeds: out = W @ X + B, where B
+    is a layer's biases (or any rows, one per neuron). One group instead of two: W @ X is
+    written straight into the rows of the sum and B added in place, and backward hands the
+    sum's upstream gradient to both (d(a + b)/da = d(a + b)/db = 1) with no rows for W @ X
+    in between. `fuse.fuse_additions` makes it where the addition is the product's only
+    reader.
+    """
+
+    def __init__(self, product: MatrixProduct, addition: Elementwise, added: Operand) -> None:
+        self.__dict__.update(product.__dict__)  # the product's weights, views and flags
+        self.added = added  # the operand of the addition that is not the product: B
+        self.operands = [product.shared, added]
+        self.size = product.size + addition.size  # the scalar nodes it computes
+        self.out = addition.out  # (the product's own rows in V are no longer used)
+
+    def forward(self, tables: Tables) -> Any:
+        out = tables.V[self.out]
+        X, W = self._product(tables, out)
+        out += self.added.gather(tables)  # (size, 1) biases broadcast over the batch
+        if any_infinite(out):  # the sum of finite numbers may overflow too
+            check_sum_overflow(out, W @ X, self.added.gather(tables))
+        return X, W
+
+    def backward(self, G: np.ndarray, grad: np.ndarray, saved: Any) -> None:
+        upstream = G[self.out]
+        if self.added.needs_grad:
+            self.added.scatter(upstream, G, grad)
+        self._product_backward(upstream, G, grad, saved)
+
+    @property
+    def op_names(self) -> str:
+        return "dot, +"
+
+    def describe(self) -> str:
+        rows, columns = self.shape
+        addend = "b" if self.added.source == "params" else "B"
+        return (f"{rows:>6} x dot of {columns} inputs, {rows} x + -> one matrix product "
+                f"({rows} x {columns}) @ X + {addend}")
+
+
+def check_product_overflow(product: np.ndarray, W: np.ndarray, X: np.ndarray) -> None:
+    """The overflow rule for W @ X: an infinite entry whose row of W and column of X are
+    finite raises OverflowError naming dot and the first such sample."""
+    finite = np.isfinite(W).all(axis=1)[:, None] & np.isfinite(X).all(axis=0)[None, :]
+    _raise_first(np.isinf(product) & finite, "dot")
+
+
+def check_sum_overflow(out: np.ndarray, product: np.ndarray, added: np.ndarray) -> None:
+    """The overflow rule for (W @ X) + B: an infinite sum of finite terms."""
+    _raise_first(np.isinf(out) & np.isfinite(product) & np.isfinite(added), "+")
+
+
+def _raise_first(overflowed: np.ndarray, op: str) -> None:
+    if overflowed.any():
+        first = np.unravel_index(np.argmax(overflowed), overflowed.shape)
+        raise in_sample(ops.overflow_error(op, ()), first)
 
 
 def strided_view(array: np.ndarray, strides: tuple[int, int, int], shape: tuple[int, int],

@@ -21,6 +21,7 @@ import numpy as np
 from .. import ops
 from ..engine import Value
 from .errors import CompileError
+from .fuse import fuse_additions
 from .groups import Group, MatrixProduct
 from .lower import lower, vectors
 from .operands import Operand, Tables, as_slice
@@ -90,13 +91,17 @@ class Plan:
         for nodes, group in zip(groups, self.groups):  # the rows given to its nodes above
             first = ref[id(nodes[0])] - graph.n_inputs
             group.out = slice(first, first + len(nodes))
-        self.levels = [levels[id(nodes[0])] for nodes in groups]
         self.outputs = Operand([ref[id(v)] for v in outputs], needs_grad, starts)
         self.loss = None if loss is None else Operand([ref[id(loss)]], needs_grad, starts)
+        # levels: of each group's results; first_levels: of its first nodes (a fused group
+        # computes the product at one level and the addition at the next)
+        self.groups, self.levels, self.first_levels = fuse_additions(
+            self.groups, [levels[id(nodes[0])] for nodes in groups],
+            [self.outputs, *([self.loss] if self.loss else [])])
         self.n_nodes = len(graph.order)
         self.n_operations = sum(group.size for group in self.groups)
         self.accumulated = assign_weight_gradients(self.groups, self.loss, n_params)
-        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._buffers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def _rows_needing_grad(self, order: list[Value], ref: dict[int, int]) -> np.ndarray:
         """For every row of V: does a parameter lie below it (so gradient must flow to it)?"""
@@ -122,7 +127,7 @@ class Plan:
     def _run(self, arguments: list[np.ndarray], theta: np.ndarray, grad: np.ndarray | None,
              ) -> CompiledResult:
         batch = arguments[0].shape[1]
-        V, G = self._tables_for(batch)
+        V, G, d_mean = self._tables_for(batch)
         tables = Tables(arguments, V, theta)
         saved = [group.forward(tables) for group in self.groups]
         outputs = self.outputs.gather(tables)  # (outputs, batch), or (outputs, 1): constants
@@ -134,7 +139,6 @@ class Plan:
         if grad is not None and self.loss is not None:
             G.fill(0.0)
             grad[self.accumulated] = 0.0  # (the others are written whole by a product)
-            d_mean = np.full((1, batch), 1.0 / batch, dtype=self.dtype)  # d(mean)/d(loss_b)
             self.loss.scatter(d_mean, G, grad)
             for group, s in zip(reversed(self.groups), reversed(saved)):
                 if group.needs_grad:
@@ -143,8 +147,9 @@ class Plan:
             outputs = np.broadcast_to(outputs, (self.outputs.size, batch))
         return CompiledResult(outputs.T.copy(), losses, loss)
 
-    def _tables_for(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
-        """The value table V (constants filled in) and the gradient table G for a batch size.
+    def _tables_for(self, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The value table V (constants filled in), the gradient table G and d(mean loss) /
+        d(loss of each sample) = 1 / batch, for a batch size.
 
         Made once per batch size and reused by every run: allocating them afresh would cost
         more than the arithmetic of a small layer. (So a plan runs one batch at a time.)
@@ -155,7 +160,8 @@ class Plan:
                 self._buffers.clear()
             V = np.empty((self.n_rows, batch), dtype=self.dtype)
             V[: len(self.constants)] = self.constants[:, None]
-            tables = self._buffers[batch] = V, np.zeros_like(V)
+            d_mean = np.full((1, batch), 1.0 / batch, dtype=self.dtype)
+            tables = self._buffers[batch] = V, np.zeros_like(V), d_mean
         return tables
 
 

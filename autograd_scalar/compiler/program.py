@@ -26,7 +26,7 @@ class GroupSummary(NamedTuple):
     """One NumPy group of a compiled program, as `CompiledProgram.groups` lists them."""
 
     level: int  # the level it runs at (1 + the deepest level it reads)
-    op: str  # the op of its nodes ("dot", "+", "relu", ...)
+    op: str  # the op of its nodes ("dot", "+", "relu", ...; "dot, +" for W @ X + b)
     size: int  # how many scalar nodes of the graph it computes, for every sample
     description: str  # its line in `describe()`, e.g. "5 x dot ... one matrix product"
 
@@ -127,8 +127,8 @@ class CompiledProgram:
     def groups(self) -> tuple[GroupSummary, ...]:
         """The program's NumPy groups in the order they run forward, one summary each."""
         plan = self._plan
-        return tuple(GroupSummary(level, str(group.op), group.size, group.describe().strip())
-                     for level, group in zip(plan.levels, plan.groups))
+        return tuple(GroupSummary(level, group.op_names, group.size, group.describe().strip())
+                     for level, group in zip(plan.first_levels, plan.groups))
 
     def describe(self) -> str:
         """The plan, as text: what runs at each level, and what became a matrix product."""
@@ -136,14 +136,15 @@ class CompiledProgram:
         lines = [
             f"compiled program: {_count(plan.n_operations, 'scalar operation')} -> "
             f"{_count(len(plan.groups), 'NumPy group')} in "
-            f"{_count(len(set(plan.levels)), 'level')}",
+            f"{_count(len({*plan.levels, *plan.first_levels}), 'level')}",
             f"  inputs: {plan.n_inputs:,} per sample   parameters: {plan.n_params:,}   "
             f"constants: {len(plan.constants):,}",
             f"  outputs: {self.n_outputs} per sample   loss: "
             f"{'yes (the batch mean is differentiated)' if self.has_loss else 'none'}",
         ]
-        for level, group in zip(plan.levels, plan.groups):
-            lines.append(f"  level {level:>3}: {group.describe()}")
+        for first, last, group in zip(plan.first_levels, plan.levels, plan.groups):
+            levels = f"{first}" if first == last else f"{first}-{last}"  # (fused: two)
+            lines.append(f"  level {levels:>3}: {group.describe()}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

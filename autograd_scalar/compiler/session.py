@@ -29,9 +29,10 @@ class TrainingSession:
         data: the parameters, in the program's dtype (what every step computes with).
         grad: the last batch's gradient, in the program's dtype.
 
-    For a float32 program the optimizer updates the float32 arrays if it takes them. If it
-    refuses them (TypeError; the optimizers of `nn` take float64 arrays only, and check
-    before they change anything), the session keeps a float64 copy of the parameters for it
+    For a float32 program the optimizer updates the float32 arrays if it takes them (the
+    optimizers of `nn` do, computing in float32 as PyTorch's do). If it refuses them
+    (TypeError, raised before it changes anything), the session keeps a float64 copy of the
+    parameters for it
     (the "master weights" of mixed precision training: small updates are not lost to float32
     rounding) and rounds it into `data` after every update, at the cost of two more passes
     over the parameters per step.
@@ -79,7 +80,7 @@ class TrainingSession:
             except TypeError:
                 if self.data.dtype == np.float64:
                     raise
-            # A float64 optimizer: from now on it updates float64 master weights.
+            # An optimizer of float64 only: from now on it updates float64 master weights.
             master = np.array([p.data for p in self.program.parameters], dtype=np.float64)
             self._master = master, np.zeros_like(master)
         master, master_grad = self._master

@@ -11,12 +11,15 @@ The maths of each optimizer lives in one method, `update(data, grad)`, which wor
 arrays: `data` holds every parameter's value and `grad` every gradient, one entry per
 parameter in the order given. `step()` gathers the Values into two such arrays, calls
 `update` and writes the new values back. A compiled program that keeps all its parameters in
-one flat float64 array calls `update` directly, with no Python loop over the parameters.
+one flat array calls `update` directly, with no Python loop over the parameters.
 
 Float64 NumPy arithmetic rounds exactly as Python floats do, and `update` keeps PyTorch's
 order of operations, so the results are the same to the last bit as a loop over floats.
 
-The per-parameter state (momentum, Adam's averages) is kept in float64 arrays, one entry per
+`update` also takes float32 arrays (a float32 compiled program's parameters): it then computes,
+and keeps its state, in float32, as PyTorch's optimizers keep the dtype of their parameters.
+
+The per-parameter state (momentum, Adam's averages) is kept in arrays, one entry per
 parameter; `state_dict()` returns it as plain lists of floats, so it is JSON-serialisable.
 """
 

@@ -12,7 +12,7 @@ import numpy as np
 from autograd_scalar import Value
 
 from ..validation import finite_number
-from .base import Optimizer, with_weight_decay
+from .base import Optimizer, in_dtype, with_weight_decay
 
 __all__ = ["Adam"]
 
@@ -56,8 +56,9 @@ class Adam(Optimizer):
         self.eps = finite_number(eps, "eps", low_ok=False)
         self.weight_decay = finite_number(weight_decay, "weight_decay")
         self.step_count = 0  # t, the number of steps taken
-        self.exp_avg = np.zeros(len(self.params))  # m, float64
-        self.exp_avg_sq = np.zeros(len(self.params))  # v, float64
+        # m and v, one number per parameter (in the parameters' dtype from the first step)
+        self.exp_avg = np.zeros(len(self.params))
+        self.exp_avg_sq = np.zeros(len(self.params))
 
     def update(self, data: np.ndarray, grad: np.ndarray) -> None:
         """Apply one Adam step in place to `data` (see `Optimizer.update`)."""
@@ -72,11 +73,22 @@ class Adam(Optimizer):
         step_size = self.lr / (1.0 - beta1**t)
         sqrt_correction2 = math.sqrt(1.0 - beta2**t)
         grads = with_weight_decay(data, grad, self.weight_decay)
-        m = self.exp_avg = beta1 * self.exp_avg + (1.0 - beta1) * grads
-        # ((1 - beta2) * g) * g, left to right, as in the list version and in PyTorch
-        v = self.exp_avg_sq = beta2 * self.exp_avg_sq + (1.0 - beta2) * grads * grads
+        m = self.exp_avg = in_dtype(self.exp_avg, data.dtype)
+        v = self.exp_avg_sq = in_dtype(self.exp_avg_sq, data.dtype)
+        # In place, one operation at a time in the formulas' order (the same roundings as
+        # new arrays would get), with the intermediate terms in one scratch array.
+        term = self._scratch_like(data)
+        m *= beta1  # m = beta1 * m + (1 - beta1) * g
+        m += np.multiply(1.0 - beta1, grads, out=term)
+        v *= beta2  # v = beta2 * v + ((1 - beta2) * g) * g, left to right, as in PyTorch
+        np.multiply(1.0 - beta2, grads, out=term)
+        v += np.multiply(term, grads, out=term)
         # np.sqrt is correctly rounded, like math.sqrt: the same floats to the last bit
-        data -= step_size * (m / (np.sqrt(v) / sqrt_correction2 + eps))
+        np.sqrt(v, out=term)  # p = p - step_size * (m / (sqrt(v) / sqrt_correction2 + eps))
+        term /= sqrt_correction2
+        term += eps
+        np.divide(m, term, out=term)
+        data -= np.multiply(step_size, term, out=term)
 
     def state_dict(self) -> dict[str, Any]:
         """Hyperparameters, the step count and both averages, as plain floats and lists."""

@@ -11,7 +11,11 @@ from autograd_scalar import Value
 
 from ..validation import finite_number
 
-__all__ = ["Optimizer", "with_weight_decay"]
+__all__ = ["Optimizer", "with_weight_decay", "in_dtype"]
+
+# The dtypes update() computes in: float64 (bitwise PyTorch's float64), float32 (a float32
+# compiled program's parameters, updated in place as torch updates a float32 tensor).
+UPDATE_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 class Optimizer:
@@ -27,6 +31,7 @@ class Optimizer:
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         self.params = _check_params(params)
         self.lr = finite_number(lr, "lr (the learning rate)", low_ok=False)
+        self._scratch: np.ndarray | None = None  # see _scratch_like
 
     @property
     def lr(self) -> float:
@@ -64,15 +69,20 @@ class Optimizer:
         the optimizer's own state (which it advances exactly as step() does).
 
         Args:
-            data: float64 array of shape (len(self.params),), every parameter's value, in the
-                order of `self.params`. Changed in place.
-            grad: float64 array of the same shape, d(loss)/d(parameter) for each parameter.
-                Not changed.
+            data: float64 (or float32) array of shape (len(self.params),), every parameter's
+                value, in the order of `self.params`. Changed in place.
+            grad: an array of the same shape and dtype, d(loss)/d(parameter) for each
+                parameter. Not changed.
+
+        The arithmetic is done in the arrays' dtype, and so is the optimizer's state (its
+        momentum or averages), as PyTorch's optimizers keep the dtype of the parameter: a
+        float32 compiled program is updated in place, with no float64 copy.
 
         Raises:
             ValueError: if an array does not have shape (len(self.params),), or `data` is
                 read-only. Nothing is changed then.
-            TypeError: if an argument is not a float64 NumPy array.
+            TypeError: if an argument is not a float64 or float32 NumPy array, or the two
+                dtypes differ.
         """
         raise NotImplementedError
 
@@ -90,13 +100,28 @@ class Optimizer:
                     f"update(): {name} must have shape ({size},), one entry per parameter of "
                     f"this {type(self).__name__}, got shape {array.shape}."
                 )
-            if array.dtype != np.float64:
+            if array.dtype not in UPDATE_DTYPES:
                 raise TypeError(
-                    f"update(): {name} must be a float64 array, got dtype {array.dtype}; "
-                    f"use {name}.astype(np.float64) (and keep it float64 between steps)."
+                    f"update(): {name} must be a float64 (or float32) array, got dtype "
+                    f"{array.dtype}; use {name}.astype(np.float64) (and keep it float64 "
+                    "between steps)."
                 )
+        if data.dtype != grad.dtype:
+            raise TypeError(
+                f"update(): data is {data.dtype} but grad is {grad.dtype}: give both in the "
+                "same dtype (the optimizer computes, and keeps its state, in that dtype)."
+            )
         if not data.flags.writeable:
             raise ValueError("update(): data is read-only, but it is updated in place.")
+
+    def _scratch_like(self, array: np.ndarray) -> np.ndarray:
+        """A parameter-sized array kept between steps for intermediate results, so that a
+        step makes no new parameter-sized array (for 200,000 parameters, allocating and
+        filling fresh memory costs about as much as the arithmetic itself)."""
+        scratch = self._scratch
+        if scratch is None or scratch.shape != array.shape or scratch.dtype != array.dtype:
+            scratch = self._scratch = np.empty_like(array)
+        return scratch
 
     def state_dict(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -149,3 +174,9 @@ def with_weight_decay(data: np.ndarray, grad: np.ndarray, weight_decay: float) -
     if weight_decay == 0.0:
         return grad
     return grad + weight_decay * data
+
+
+def in_dtype(state: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """An optimizer's state array in the parameters' dtype (converted once, the first time
+    the dtype changes, e.g. a state dict loaded as float64 for float32 parameters)."""
+    return state if state.dtype == dtype else state.astype(dtype)

@@ -10,7 +10,7 @@ import numpy as np
 from autograd_scalar import Value
 
 from ..validation import finite_number
-from .base import Optimizer, with_weight_decay
+from .base import Optimizer, in_dtype, with_weight_decay
 
 __all__ = ["SGD"]
 
@@ -54,7 +54,7 @@ class SGD(Optimizer):
                 "nesterov=True needs momentum > 0 and dampening == 0, got "
                 f"momentum={momentum!r}, dampening={dampening!r}."
             )
-        # One float64 per parameter, created at the first step (None until then).
+        # One number per parameter, in the parameters' dtype, made at the first step.
         self.momentum_buffer: np.ndarray | None = None
 
     def update(self, data: np.ndarray, grad: np.ndarray) -> None:
@@ -69,12 +69,13 @@ class SGD(Optimizer):
                 # be the caller's array, which the caller will overwrite at the next step.
                 buffer = grads.copy()
             else:  # b = mu * b + (1 - dampening) * g, in place (no new 200k-entry arrays)
-                buffer = self.momentum_buffer
+                buffer = in_dtype(self.momentum_buffer, data.dtype)
                 buffer *= mu
                 buffer += grads if self.dampening == 0.0 else (1.0 - self.dampening) * grads
             self.momentum_buffer = buffer
             grads = grads + mu * buffer if self.nesterov else buffer
-        data -= lr * grads
+        # p = p - lr * g, with lr * g in the scratch array (the same rounding, no new array)
+        data -= np.multiply(lr, grads, out=self._scratch_like(data))
 
     def state_dict(self) -> dict[str, Any]:
         """Hyperparameters and the momentum buffer, as plain floats and lists."""
