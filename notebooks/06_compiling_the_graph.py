@@ -168,21 +168,22 @@ print(mlp_program)
 
 # %% [markdown]
 # The whole network for one sample is 35 scalar operations (on 7 inputs and 67 parameters),
-# run as 10 NumPy calls:
+# run as 8 NumPy groups:
 #
 # | level | group | what it is |
 # | --- | --- | --- |
-# | 1 | `8 x dot of 4 inputs` | $\mathbf{w}_j \cdot \mathbf{x}$ for the 8 hidden neurons: **one matrix product** |
 # | 1 | `1 x sum of 3 inputs` | $\sum_j t_j$ of the loss (it needs only the target) |
-# | 2 | `8 x +` | add the biases $b_j$ |
+# | 1-2 | `8 x dot of 4 inputs, 8 x +` | $\mathbf{w}_j \cdot \mathbf{x} + b_j$ for the 8 hidden neurons: **one matrix product**, plus the biases |
 # | 3 | `8 x relu` | the activations $\mathbf{h}$ |
-# | 4 | `3 x dot of 8 inputs` | $\mathbf{w}_k \cdot \mathbf{h}$ for the 3 outputs: **one matrix product** |
-# | 5 | `3 x +` | the output biases: the scores $a_2$ |
+# | 4-5 | `3 x dot of 8 inputs, 3 x +` | $\mathbf{w}_k \cdot \mathbf{h} + b_k$ for the 3 outputs, the scores $a_2$: **one matrix product**, plus the biases |
 # | 6 | `1 x logsumexp`, `1 x dot` | $\operatorname{logsumexp}(a_2)$ and $\mathbf{t} \cdot a_2$ |
 # | 7, 8 | `1 x *`, `1 x -` | $L = \operatorname{logsumexp}(a_2) \sum_j t_j - \mathbf{t} \cdot a_2$ |
 #
-# The plan does not depend on the size of the batch: for 64 samples it is the same 10 calls,
-# each on arrays of 64 numbers per node.
+# The `+` of the biases sits one level above its dot nodes, and nothing else reads those dot
+# nodes, so the compiler *fuses* the two levels into one group: the matrix product writes its
+# result and the biases are added in place (levels 1-2 and 4-5). The plan does not depend on
+# the size of the batch: for 64 samples it is the same 8 groups, each on arrays of 64 numbers
+# per node.
 #
 # ### A layer is a matrix product
 #
@@ -195,7 +196,7 @@ print(mlp_program)
 # $$A_{nj} = \sum_i X_{ni} W_{ji}, \qquad A = X W^\top \quad (\text{batch} \times \text{neurons}),$$
 #
 # one call of an optimised matrix-product routine instead of (neurons $\times$ batch $\times$
-# inputs) Python multiplications. The plan prints it as `one matrix product (8 x 4) @ X`:
+# inputs) Python multiplications. The plan prints it as `one matrix product (8 x 4) @ X + b`:
 # inside the program every node's values for the batch form one row, so it computes the
 # transpose $W X^\top = A^\top$, the same numbers stored the other way round.
 #
@@ -451,7 +452,7 @@ print(f"gradients ({len(params):,} numbers), largest difference: "
 #   placeholder values and compile the recorded graph, as we did. They have the same blind
 #   spot: an `if` on a value cannot be traced (JAX raises an error and asks for `jax.lax.cond`;
 #   PyTorch splits the graph there and runs that part in Python).
-# * Compilers go further than our groups: they **fuse** chains of elementwise operations (the
-#   bias `+` and the `relu`) into one loop, run on GPUs, and choose memory layouts. The idea
-#   underneath is the one of this notebook: the graph is the same for every sample, so compute
+# * Compilers go further than our groups: we fuse only a bias into its matrix product; they
+#   **fuse** whole chains of elementwise operations (the bias `+` and the `relu`) into one
+#   loop, run on GPUs, and choose memory layouts. The idea underneath is the one of this notebook: the graph is the same for every sample, so compute
 #   it for all samples at once.
