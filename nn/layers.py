@@ -161,6 +161,9 @@ class Neuron(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", wi) for i, wi in enumerate(self.w)] + [("b", self.b)]
 
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]  # the order of named_parameters
+
     def weights(self) -> list[Value]:
         """The weights only (no bias), e.g. for an L2 penalty that spares biases."""
         return list(self.w)

@@ -89,8 +89,10 @@ class Module:
         return [b for _, child in self.named_children() for b in child.biases()]
 
     def parameters(self) -> list[Value]:
-        """Every parameter (weights and biases) as a list of Values, in a fixed order."""
-        return [p for _, p in self.named_parameters()]
+        """Every parameter (weights and biases) as a list of Values, in a fixed order: the
+        order of `named_parameters`, without building the names (a CIFAR-10 MLP has 200,000
+        of them, and `zero_grad` runs before every backward pass)."""
+        return [p for _, child in self.named_children() for p in child.parameters()]
 
     def num_parameters(self) -> int:
         """How many scalar parameters the module has."""

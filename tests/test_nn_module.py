@@ -393,3 +393,14 @@ def test_state_dict_round_trip_property(nin, sizes, activation, seed):
     x = np.linspace(-1.0, 1.0, nin)
     assert [o.data for o in copy(x)] == [o.data for o in model(x)]
     assert len(model.parameters()) == model.num_parameters()
+
+
+def test_parameters_are_named_parameters_in_the_same_order_without_the_names():
+    """parameters() walks the parts without building 200,000 names; same Values, same order."""
+    model = MLP(5, [4, 3, 2], dropout=0.2, seed=1)
+    named = [p for _, p in model.named_parameters()]
+    n = 5 * 4 + 4 + 4 * 3 + 3 + 3 * 2 + 2  # weights and biases of the three layers
+    assert len(model.parameters()) == len(named) == model.num_parameters() == n
+    assert all(a is b for a, b in zip(model.parameters(), named))
+    layer = model.layers[0]
+    assert all(a is b for a, b in zip(layer.parameters(), [p for _, p in layer.named_parameters()]))
