@@ -14,7 +14,6 @@ Slow (each submission runs in a real kernel); assignment 3 needs ../shared/data.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -30,13 +29,12 @@ from assignment_mistakes import (
     with_mistake,
 )
 from conftest import ROOT, SHARED_DATA
+from nbgrader_support import hidden_lines, leaked_lines
 
 nbformat = pytest.importorskip("nbformat")
 jupytext = pytest.importorskip("jupytext")
 pytest.importorskip("nbgrader")
 from nbgrader.api import Gradebook  # noqa: E402  (after the importorskip above)
-
-MARKERS = re.compile(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)")
 
 
 def _nbgrader(course: Path, *args: str) -> None:
@@ -122,18 +120,9 @@ def test_text_source_and_notebook_are_in_sync(assignment: str) -> None:
 def test_committed_release_holds_no_solution(assignment: str) -> None:
     source = nbformat.read(ASSIGNMENTS / "source" / assignment / f"{assignment}.ipynb", 4)
     release = nbformat.read(ASSIGNMENTS / "release" / assignment / f"{assignment}.ipynb", 4)
-    hidden, shown = set(), set()
-    for cell in source.cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if MARKERS.search(line):
-                inside = line.strip().startswith("### BEGIN")
-            elif line.strip():
-                (hidden if inside else shown).add(line.strip())
-    hidden -= shown  # a line also written outside the markers is no secret
+    hidden = hidden_lines(source.cells)
     assert hidden, "the source should have solutions and hidden tests to hide"
-    leaked = [line for cell in release.cells for line in cell.source.splitlines()
-              if line.strip() in hidden or MARKERS.search(line)]
+    leaked = leaked_lines(release.cells, hidden)
     assert not leaked, f"the release of {assignment} shows solution code: {leaked[:5]}"
     assert not list((ASSIGNMENTS / "release" / assignment).glob("*.py"))
 

@@ -14,7 +14,6 @@ stubs instead (notebooks/assignments/README.md). Checked here:
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
@@ -32,10 +31,10 @@ from lesson_exercises import (
     lesson_namespace,
     with_mistake,
 )
+from nbgrader_support import hidden_lines, leaked_lines
 
 nbformat = pytest.importorskip("nbformat")
 
-MARKERS = re.compile(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)")
 RELEASE = COURSE / "release" / ASSIGNMENT
 
 
@@ -91,19 +90,10 @@ def test_release_is_generated_from_the_lessons(tmp_path) -> None:
 
 @pytest.mark.parametrize("name", LESSONS)
 def test_committed_release_holds_no_solution(name: str) -> None:
-    hidden, shown = set(), set()
-    for cell in lesson(name).cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if MARKERS.search(line):
-                inside = line.strip().startswith("### BEGIN")
-            elif line.strip():
-                (hidden if inside else shown).add(line.strip())
-    hidden -= shown  # a line also written outside the markers is no secret
+    hidden = hidden_lines(lesson(name).cells)
     assert len(hidden) >= 2, "the lesson should have solutions to hide"
     release = nbformat.read(RELEASE / f"{name}.ipynb", as_version=4)
-    leaked = [line for cell in release.cells for line in cell.source.splitlines()
-              if line.strip() in hidden or MARKERS.search(line)]
+    leaked = leaked_lines(release.cells, hidden)
     assert not leaked, f"the release of {name} shows solution code: {leaked[:5]}"
     assert not any(cell.get("outputs") for cell in release.cells if cell.cell_type == "code")
 
