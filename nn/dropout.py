@@ -52,8 +52,7 @@ class Dropout(Module):
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= p < 1.0:
             raise ValueError(f"Dropout(p): p is the probability of dropping a unit, a number "
                              f"with 0 <= p < 1, got {p!r}. (p = 1 would drop every unit.)")
-        self.p = float(p)
-        self.training = True
+        self.p = float(p)  # (training or not: Module.train() and eval(), as in PyTorch)
         self._rng = np.random.default_rng(seed)
 
     def sample_mask(self, shape: int | tuple[int, ...]) -> np.ndarray:
@@ -79,15 +78,6 @@ class Dropout(Module):
             raise ValueError(f"Dropout: the mask has {len(mask)} entries for {len(xs)} units; "
                              "give one number per unit (sample_mask(units) draws one).")
         return [x * m for x, m in zip(xs, mask)]
-
-    def train(self, mode: bool = True) -> Dropout:
-        """Drop units (mode True) or pass them through (False), as in PyTorch; returns self."""
-        self.training = bool(mode)
-        return self
-
-    def eval(self) -> Dropout:
-        """Pass units through unchanged (evaluation); returns self."""
-        return self.train(False)
 
     # -- Module: no parameters ------------------------------------------------------------
 
