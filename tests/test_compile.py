@@ -53,7 +53,8 @@ BINARY = {
     "maximum": ag.maximum,
     "minimum": ag.minimum,
 }
-NARY = ["sum", "sum_c", "dot", "dot_c", "c_dot", "logsumexp", "softmax", "log_softmax", "layer"]
+NARY = ["sum", "sum_c", "dot", "dot_c", "c_dot", "logsumexp", "softmax", "log_softmax", "layer",
+        "dense", "cross_entropy"]
 CONSTANTS = [-2.0, -0.5, 0.25, 1.5, 3.0]
 KINKS = {"relu", "abs", "max", "min"}
 
@@ -83,7 +84,7 @@ def recipes(draw):
             consts = [draw(st.sampled_from(CONSTANTS)) for _ in range(k)]
             width = draw(st.integers(1, 3))  # neurons of a "layer"
             steps.append(("nary", op, operands, consts, width))
-            n_nodes += {"softmax": k, "log_softmax": k, "layer": width}.get(op, 1)
+            n_nodes += {"softmax": k, "log_softmax": k, "layer": width, "dense": width}.get(op, 1)
     return n_inputs, n_params, steps
 
 
@@ -105,6 +106,10 @@ def run_recipe(recipe, x, params, layer_weights):
             operands = [nodes[i] for i in inputs]
             if op == "layer":  # neurons sharing one input vector: a matrix product
                 new = [ag.dot(w[: len(operands)], operands) for w in layer_weights[layer][:width]]
+                layer += 1
+            elif op == "dense":  # a hidden layer: relu(W @ x + b), one fused group
+                new = [(ag.dot(w[: len(operands)], operands) + w[4]).relu()
+                       for w in layer_weights[layer][:width]]
                 layer += 1
             else:
                 new = nary(op, operands, consts)
@@ -131,6 +136,8 @@ def nary(op, operands, consts):
         return [ag.dot(consts, operands)]
     if op == "logsumexp":
         return [ag.logsumexp(operands)]
+    if op == "cross_entropy":  # targets that are nodes too (their gradient is computed)
+        return [softmax_cross_entropy(operands, operands[::-1])]
     return getattr(ag, op)(operands)
 
 
@@ -138,8 +145,8 @@ def make_function(recipe, rng):
     """The recipe as a one-sample function (outputs, loss), with its parameters."""
     n_inputs, n_params, steps = recipe
     params = [Value(float(v), f"p{i}") for i, v in enumerate(rng.normal(size=n_params))]
-    layer_weights = [[[Value(float(w)) for w in rng.normal(size=4)] for _ in range(3)]
-                     for step in steps if step[0] == "nary" and step[1] == "layer"]
+    layer_weights = [[[Value(float(w)) for w in rng.normal(size=5)] for _ in range(3)]
+                     for step in steps if step[0] == "nary" and step[1] in ("layer", "dense")]
     every_parameter = params + [w for layer in layer_weights for ws in layer for w in ws]
 
     def fn(x):
@@ -278,14 +285,16 @@ def test_a_layer_becomes_one_matrix_product():
     assert "one matrix product (5 x 12)" in plan
     assert "one matrix product (3 x 5)" in plan
     assert "relu" in plan
-    # 12*5 + 5*3 dot parents, 5 + 3 bias additions: 8 + 8 + 5 nodes, in a handful of groups;
-    # each layer's product and bias addition are one group, W @ X + b (see fuse.py)
-    assert "one matrix product (5 x 12) @ X + b" in plan
-    assert "level 1-2:" in plan and "level 4-5:" in plan  # (the levels a fused group spans)
+    # 12*5 + 5*3 dot parents, 5 + 3 bias additions: 8 + 8 + 5 nodes, in two groups: each
+    # layer's product and bias addition are one group, W @ X + b, and the hidden layer's ReLU
+    # joins its group, relu(W @ X + b) (see fuse.py)
+    assert "relu(one matrix product (5 x 12) @ X + b)" in plan
+    assert "one matrix product (3 x 5) @ X + b" in plan
+    assert "level 1-3:" in plan and "level 4-5:" in plan  # (the levels a fused group spans)
     groups = program.groups
-    assert [g.op for g in groups] == ["dot, +", "relu", "dot, +"]
-    assert [g.size for g in groups] == [10, 5, 6]
-    assert [g.level for g in groups] == [1, 3, 4]
+    assert [g.op for g in groups] == ["dot, +, relu", "dot, +"]
+    assert [g.size for g in groups] == [15, 6]
+    assert [g.level for g in groups] == [1, 4]
     assert program.n_outputs == 3 and not program.has_loss
 
 
@@ -516,7 +525,7 @@ def test_the_random_recipes_can_reach_every_op_of_the_engine():
     steps = [("unary", name, 0, 1.5) for name in UNARY]
     steps += [("binary", name, 0, 1) for name in BINARY]
     steps += [("nary", name, [0, 1], [0.25, 3.0], 2) for name in NARY]
-    layer_weights = [[[Value(0.1)] * 4] * 3]
+    layer_weights = [[[Value(0.1)] * 5] * 3] * 2  # ("layer" and "dense")
     outputs = run_recipe((1, 1, steps), [Value(0.3)], [Value(-0.7)], layer_weights)
     seen = {str(node.op) for node in ag.topological_order(*outputs)}
     from autograd_scalar import ops

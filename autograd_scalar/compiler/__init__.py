@@ -9,7 +9,10 @@ This is how real frameworks go fast, in three steps you can watch (``print(progr
    of one level with the same op form a *group*: one NumPy call computes all of them for all
    samples. A layer's neurons are ``dot`` nodes that share their input vector; their group
    becomes one matrix product with the weights stacked into a matrix, W @ X; when the next
-   level only adds the layer's biases to it, the two groups are fused into W @ X + b.
+   level only adds the layer's biases to it, the two groups are fused into W @ X + b, and a
+   ReLU after that joins them: relu(W @ X + b). The five small groups of a softmax
+   cross-entropy against one-hot targets become one, whose backward is the lecture's delta,
+   softmax(z) - t.
 3. **Run.** Forward: the groups level by level, each with the op's rule from `ops` (the very
    rule the interpreter uses, applied to arrays). Backward: the groups in reverse, each
    passing ``upstream * local derivative`` to its parents' rows (the chain rule, for every
@@ -39,8 +42,9 @@ The wing, one idea per file, in the order a program is made and run:
 * ``trace.py``       run the function on placeholders, record the graph
 * ``plan.py``        levels, groups and a place for every node; running the plan
 * ``lower.py``       one group of nodes -> the runtime group that computes it
-* ``fuse.py``        a matrix product and the addition after it -> one group, W @ X + b
-* ``groups.py``      the runtime groups (elementwise, reduction, matrix product)
+* ``fuse.py``        a layer's groups -> one group, W @ X + b or relu(W @ X + b)
+* ``cross_entropy.py``  logsumexp(z) * sum(t) - t . z -> one group, the loss and its delta
+* ``groups.py``      the runtime groups (elementwise, reduction, matrix product, layers)
 * ``operands.py``    where a group reads its inputs and sends their gradients
 * ``array_math.py``  the rules of ``ops`` on NumPy arrays (`ARRAY`)
 * ``program.py``     `compile` and `CompiledProgram`, the API

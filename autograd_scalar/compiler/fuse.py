@@ -1,4 +1,4 @@
-"""Fusing: a matrix product and the addition that follows it become one group, W @ X + b.
+"""Fusing a layer: a matrix product, the addition that follows it and a ReLU become one group.
 
 A layer computes its neurons' dot products (one `MatrixProduct`) and then adds their biases
 (one `Elementwise` "+" group, a level later). As two groups, W @ X is written into rows of V
@@ -7,19 +7,24 @@ those rows just for the product to read it. As one `AffineProduct`, the product 
 sum's rows directly, the biases are added in place, and the upstream gradient goes to both
 at once: fewer NumPy calls and less memory traffic per step, the same numbers.
 
+A hidden layer's ReLU reads the sums W @ X + b and nothing else does: as a
+`ReluAffineProduct`, relu(W @ X + b), the ReLU is applied in place to the rows the sums were
+written to, and its derivative is read off its result in backward: one group less, no rows
+for the sums.
+
 They are fused only when that changes nothing else: the addition adds, node by node, the
-product's rows (in the product's order) to something, and nothing else (no other group, no
-output, no loss) reads the product's rows.
+product's rows (in the product's order) to something, the ReLU reads the sums in their
+order, and nothing else (no other group, no output, no loss) reads the rows fused away.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from .groups import AffineProduct, Elementwise, Group, MatrixProduct
+from .groups import AffineProduct, Elementwise, Group, MatrixProduct, ReluAffineProduct
 from .operands import Operand
 
-__all__ = ["fuse_additions"]
+__all__ = ["fuse_additions", "fuse_activations"]
 
 
 def fuse_additions(groups: list[Group], levels: list[int], readers: list[Operand],
@@ -36,7 +41,7 @@ def fuse_additions(groups: list[Group], levels: list[int], readers: list[Operand
         the groups, the level of each group's results, and the level of each group's first
         nodes (the product's level for a fused group, else the same).
     """
-    reads = Counter(row for operand in _operands(groups, readers) for row in operand.rows)
+    reads = _reads(groups, readers)
     product_at = {(g.out.start, g.out.stop): g for g in groups
                   if type(g) is MatrixProduct}
     fused: dict[int, AffineProduct] = {}  # id(addition) -> the fused group
@@ -71,5 +76,49 @@ def _fusable(group: Group, product_at: dict, reads: Counter,
     return None
 
 
-def _operands(groups: list[Group], readers: list[Operand]) -> list[Operand]:
-    return [o for g in groups for o in g.operands] + readers
+def fuse_activations(groups: list[Group], levels: list[int], first_levels: list[int],
+                     readers: list[Operand]) -> tuple[list[Group], list[int], list[int]]:
+    """Replace each (AffineProduct, ReLU) pair in which the ReLU is the only reader of the
+    sums by one `ReluAffineProduct`, run where the ReLU ran.
+
+    Args:
+        groups: the plan's groups in the order they run (after `fuse_additions`).
+        levels, first_levels: the level of each group's results and of its first nodes.
+        readers: every operand of the plan that is not a group's (the outputs, the loss).
+
+    Returns:
+        the groups, levels and first levels, with the fused groups in place.
+    """
+    reads = _reads(groups, readers)
+    affine_at = {(g.out.start, g.out.stop): g for g in groups if type(g) is AffineProduct}
+    first_of = {id(g): first for g, first in zip(groups, first_levels)}
+    fused: dict[int, ReluAffineProduct] = {}  # id(relu) -> the fused group
+    removed: set[int] = set()  # id(affine)
+    for group in groups:
+        affine = _relu_of_affine(group, affine_at, reads)
+        if affine is not None:
+            fused[id(group)] = ReluAffineProduct(affine, group)
+            removed.add(id(affine))
+            first_of[id(group)] = first_of[id(affine)]
+    kept = [(fused.get(id(g), g), level, first_of[id(g)])
+            for g, level in zip(groups, levels) if id(g) not in removed]
+    return [k[0] for k in kept], [k[1] for k in kept], [k[2] for k in kept]
+
+
+def _relu_of_affine(group: Group, affine_at: dict, reads: Counter) -> AffineProduct | None:
+    """The AffineProduct whose sums `group` applies a ReLU to, if they can be fused."""
+    if type(group) is not Elementwise or str(group.op) != "relu":
+        return None
+    rows = group.operands[0].row_slice
+    if group.operands[0].source != "rows" or rows is None or rows.step != 1:
+        return None
+    affine = affine_at.get((rows.start, rows.stop))
+    if affine is None or not all(reads[row] == 1 for row in range(rows.start, rows.stop)):
+        return None
+    return affine
+
+
+def _reads(groups: list[Group], readers: list[Operand]) -> Counter:
+    """How many times each row of V is read (by the groups, the outputs and the loss)."""
+    operands = [o for g in groups for o in g.operands] + readers
+    return Counter(row for operand in operands for row in operand.rows)

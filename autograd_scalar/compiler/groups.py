@@ -11,10 +11,12 @@ derivative`` back to the rows and parameters it read (the chain rule for the who
   W @ X.
 * `AffineProduct`: a matrix product and the addition of its results to something (a layer's
   biases), W @ X + b, as one group (made by `fuse`).
+* `ReluAffineProduct`: a hidden layer, relu(W @ X + b), as one group (made by `fuse`).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -23,7 +25,8 @@ from .. import ops
 from .array_math import ARRAY, any_infinite, in_sample
 from .operands import Operand, Tables
 
-__all__ = ["Group", "Elementwise", "Reduction", "MatrixProduct", "AffineProduct", "chain"]
+__all__ = ["Group", "Elementwise", "Reduction", "MatrixProduct", "AffineProduct",
+           "ReluAffineProduct", "chain"]
 
 
 # Ops whose local derivatives are bounded numbers (relu: 0 or 1, tanh: 1 - t**2, softmax for
@@ -32,18 +35,22 @@ __all__ = ["Group", "Elementwise", "Reduction", "MatrixProduct", "AffineProduct"
 BOUNDED_SLOPES = frozenset({"relu", "tanh", "sigmoid", "abs", "max", "min", "logsumexp"})
 
 
-def chain(upstream: np.ndarray, local: Any, bounded: bool = False) -> np.ndarray:
-    """upstream * local, and 0 wherever upstream is 0.
+def chain(upstream: np.ndarray, local: Any, bounded: bool = False,
+          out: np.ndarray | None = None) -> np.ndarray:
+    """upstream * local, and 0 wherever upstream is 0 (written into `out` if given).
 
     The interpreter skips nodes whose gradient is exactly 0, so an infinite local derivative
     (sqrt at 0) behind a dead ReLU passes 0, not 0 * inf = NaN. We do the same (nothing to
     do if the local derivative is `bounded`).
     """
-    if type(local) is float:
-        return upstream if local == 1.0 else upstream * local
-    product = upstream * local  # (0 * inf warns nothing: Plan.run silences "invalid")
-    if not bounded and not np.isfinite(product).all():
-        product = np.where(upstream == 0.0, 0.0, product)
+    if type(local) is float and local == 1.0:
+        product = upstream
+    else:  # (0 * inf warns nothing: Plan.run silences "invalid")
+        product = np.multiply(upstream, local, out=out)
+        if type(local) is not float and not bounded and not np.isfinite(product).all():
+            product = np.where(upstream == 0.0, 0.0, product)
+    if out is not None and product is not out:
+        np.copyto(out, product)
     return product
 
 
@@ -88,7 +95,10 @@ class Elementwise(Group):
         upstream = G[self.out]
         for operand, d in zip(self.operands, local):
             if operand.needs_grad:
-                operand.scatter(chain(upstream, d, self.bounded), G, grad)
+                rows = operand.grad_view(G)  # (its rows' only gradient: computed in place)
+                contribution = chain(upstream, d, self.bounded, out=rows)
+                if rows is None:
+                    operand.scatter(contribution, G, grad)
 
     def describe(self) -> str:
         return f"{self.size:>6} x {self.op}"
@@ -185,7 +195,11 @@ class MatrixProduct(Group):
         return view
 
     def forward(self, tables: Tables) -> Any:
-        return self._product(tables, tables.V[self.out])
+        out = tables.V[self.out]
+        X, W = self._product(tables, out)
+        if any_infinite(out):  # the overflow rule: one cheap check, the details if it fails
+            check_product_overflow(out, W, X)
+        return X, W
 
     def _product(self, tables: Tables, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """out = W @ X; returns (X, W) for backward."""
@@ -194,8 +208,6 @@ class MatrixProduct(Group):
             X = np.broadcast_to(X, (self.shape[1], out.shape[1]))
         W = self._matrix(tables.theta)
         np.matmul(W, X, out=out)
-        if any_infinite(out):  # the overflow rule: one cheap check, the details if it fails
-            check_product_overflow(out, W, X)
         return X, W
 
     def backward(self, G: np.ndarray, grad: np.ndarray, saved: Any) -> None:
@@ -214,7 +226,11 @@ class MatrixProduct(Group):
         else:
             np.add.at(grad, self.weight_index, upstream @ X.T)
         if self.shared.needs_grad:
-            self.shared.scatter(W.T @ upstream, G, grad)
+            rows = self.shared.grad_view(G)  # (X's only gradient: the product writes it)
+            if rows is not None:
+                np.matmul(W.T, upstream, out=rows)
+            else:
+                self.shared.scatter(W.T @ upstream, G, grad)
 
     def describe(self) -> str:
         rows, columns = self.shape
@@ -240,13 +256,22 @@ class AffineProduct(MatrixProduct):
     def forward(self, tables: Tables) -> Any:
         out = tables.V[self.out]
         X, W = self._product(tables, out)
-        out += self.added.gather(tables)  # (size, 1) biases broadcast over the batch
-        if any_infinite(out):  # the sum of finite numbers may overflow too
-            check_sum_overflow(out, W @ X, self.added.gather(tables))
+        added = self.added.gather(tables)  # (size, 1) biases broadcast over the batch
+        out += added
+        # The overflow rule for both ops with one check: if every sum is finite, no product
+        # was infinite either (inf + finite is inf, inf - inf is NaN). Else look closer.
+        if not math.isfinite(np.add.reduce(out, axis=None)):
+            product = W @ X
+            check_product_overflow(product, W, X)
+            check_sum_overflow(out, product, added)
         return X, W
 
     def backward(self, G: np.ndarray, grad: np.ndarray, saved: Any) -> None:
-        upstream = G[self.out]
+        self._affine_backward(G[self.out], G, grad, saved)
+
+    def _affine_backward(self, upstream: np.ndarray, G: np.ndarray, grad: np.ndarray,
+                         saved: Any) -> None:
+        """dB = upstream (summed over the batch for biases), then the product's dW and dX."""
         if self.added.needs_grad:
             self.added.scatter(upstream, G, grad)
         self._product_backward(upstream, G, grad, saved)
@@ -260,6 +285,45 @@ class AffineProduct(MatrixProduct):
         addend = "b" if self.added.source == "params" else "B"
         return (f"{rows:>6} x dot of {columns} inputs, {rows} x + -> one matrix product "
                 f"({rows} x {columns}) @ X + {addend}")
+
+
+class ReluAffineProduct(AffineProduct):
+    """A hidden layer, relu(W @ X + B), as one group: an `AffineProduct` whose results only a
+    ReLU reads (made by `fuse.fuse_activations`).
+
+    Forward writes W @ X + B into the ReLU's rows of V and applies the ReLU there, in place:
+    max(a, 0), which keeps a NaN (as `ops.relu_rule` does). Its local derivative is 1 where
+    the result is not 0 (a > 0, or NaN) and 0 elsewhere, so backward reads it off the result:
+    no mask is stored, and the pre-activations need no rows of their own.
+    """
+
+    def __init__(self, affine: AffineProduct, relu: Elementwise) -> None:
+        self.__dict__.update(affine.__dict__)  # the layer's weights, biases, views, flags
+        self.size = affine.size + relu.size
+        self.out = relu.out  # (the affine's own rows in V are no longer used)
+
+    def forward(self, tables: Tables) -> Any:
+        saved = super().forward(tables)  # W @ X + B into our rows, overflow rule checked
+        out = tables.V[self.out]
+        np.maximum(out, 0.0, out=out)
+        out += 0.0  # -0.0 becomes 0.0, as relu(-0.0) is in the interpreter
+        return saved, out
+
+    def backward(self, G: np.ndarray, grad: np.ndarray, saved: Any) -> None:
+        affine_saved, out = saved
+        upstream = G[self.out]  # (our rows of G: read by nobody after us, so reused)
+        np.multiply(upstream, out != 0.0, out=upstream)  # relu' (bounded: no 0 * inf)
+        self._affine_backward(upstream, G, grad, affine_saved)
+
+    @property
+    def op_names(self) -> str:
+        return "dot, +, relu"
+
+    def describe(self) -> str:
+        rows, columns = self.shape
+        addend = "b" if self.added.source == "params" else "B"
+        return (f"{rows:>6} x dot of {columns} inputs, {rows} x +, {rows} x relu -> "
+                f"relu(one matrix product ({rows} x {columns}) @ X + {addend})")
 
 
 def check_product_overflow(product: np.ndarray, W: np.ndarray, X: np.ndarray) -> None:

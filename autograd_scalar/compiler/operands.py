@@ -43,6 +43,7 @@ class Operand:
                  argument_starts: list[int]) -> None:
         refs = np.asarray(refs, dtype=np.int64)
         n_inputs = argument_starts[-1]
+        self.refs = refs  # (to tell whether two operands read the same nodes)
         self.size = len(refs)
         is_input, is_param = (refs >= 0) & (refs < n_inputs), refs < 0
         is_row = ~is_input & ~is_param
@@ -61,6 +62,17 @@ class Operand:
         self.grad_rows_unique = len(np.unique(self.grad_rows)) == len(self.grad_rows)
         self.params_unique = len(np.unique(self.params)) == len(self.params)
         self.needs_grad = len(self.grad_rows) > 0 or len(self.params) > 0
+        # Set by the plan (`assign_gradients`) where this operand is the only one that passes
+        # gradient to its rows, or to its parameters: it may then WRITE their gradients
+        # instead of adding to them (G starts at 0 anyway, and the parameters' entries need
+        # not be zeroed first).
+        self.only_row_writer = False
+        self.only_param_writer = False
+
+    def grad_view(self, G: np.ndarray) -> np.ndarray | None:
+        """G's rows for this operand's nodes, to compute their gradient into (out=), if it is
+        their only writer and they are consecutive rows, one per node; else None (`scatter`)."""
+        return G[self.grad_slice] if self.only_row_writer else None
 
     def gather(self, tables: Tables) -> np.ndarray:
         """(size, batch) array of the inputs; (size, 1) if they are all parameters."""
@@ -89,7 +101,10 @@ class Operand:
                 np.add.at(G, self.grad_rows, contribution[self.grad_pos])
         if len(self.params):
             per_param = contribution if self.source == "params" else contribution[self.param_pos]
-            per_param = per_param.sum(axis=1)
+            if self.only_param_writer:  # (a layer's biases: summed straight into grad)
+                np.add.reduce(per_param, axis=1, out=grad[self.param_slice])
+                return
+            per_param = np.add.reduce(per_param, axis=1)  # (the sum over the batch)
             if self.param_slice is not None:
                 grad[self.param_slice] += per_param
             elif self.params_unique:

@@ -20,8 +20,9 @@ import numpy as np
 
 from .. import ops
 from ..engine import Value
+from .cross_entropy import fuse_cross_entropies
 from .errors import CompileError
-from .fuse import fuse_additions
+from .fuse import fuse_activations, fuse_additions
 from .groups import Group, MatrixProduct
 from .lower import lower, vectors
 from .operands import Operand, Tables, as_slice
@@ -95,12 +96,17 @@ class Plan:
         self.loss = None if loss is None else Operand([ref[id(loss)]], needs_grad, starts)
         # levels: of each group's results; first_levels: of its first nodes (a fused group
         # computes the product at one level and the addition at the next)
+        readers = [self.outputs, *([self.loss] if self.loss else [])]
         self.groups, self.levels, self.first_levels = fuse_additions(
-            self.groups, [levels[id(nodes[0])] for nodes in groups],
-            [self.outputs, *([self.loss] if self.loss else [])])
+            self.groups, [levels[id(nodes[0])] for nodes in groups], readers)
+        self.groups, self.levels, self.first_levels = fuse_activations(
+            self.groups, self.levels, self.first_levels, readers)
+        self.groups, self.levels, self.first_levels = fuse_cross_entropies(
+            self.groups, self.levels, self.first_levels, readers)
         self.n_nodes = len(graph.order)
         self.n_operations = sum(group.size for group in self.groups)
-        self.accumulated = assign_weight_gradients(self.groups, self.loss, n_params)
+        self.accumulated = assign_gradients(self.groups, self.loss, n_params, self.n_rows)
+        self.has_accumulated = not _is_empty(self.accumulated, n_params)
         self._buffers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def _rows_needing_grad(self, order: list[Value], ref: dict[int, int]) -> np.ndarray:
@@ -138,7 +144,8 @@ class Plan:
             loss = float(losses.sum()) / batch
         if grad is not None and self.loss is not None:
             G.fill(0.0)
-            grad[self.accumulated] = 0.0  # (the others are written whole by a product)
+            if self.has_accumulated:  # (the others are written whole, see assign_gradients)
+                grad[self.accumulated] = 0.0
             self.loss.scatter(d_mean, G, grad)
             for group, s in zip(reversed(self.groups), reversed(saved)):
                 if group.needs_grad:
@@ -165,27 +172,46 @@ class Plan:
         return tables
 
 
-def assign_weight_gradients(groups: list[Group], loss: Operand | None, n_params: int,
-                            ) -> np.ndarray | slice:
-    """Let each matrix product whose weights nothing else reads write their gradient whole
-    (see `MatrixProduct`); return the parameters whose gradients are still added up from
-    several places, which a run must set to 0 first (a slice where they are consecutive).
+def assign_gradients(groups: list[Group], loss: Operand | None, n_params: int, n_rows: int,
+                     ) -> np.ndarray | slice:
+    """Let every gradient with a single writer be WRITTEN by it rather than added up: the
+    weights of a matrix product that nothing else reads (dW straight from the product, see
+    `MatrixProduct`), parameters that one operand alone reads (a layer's biases: the sum of
+    their upstream gradients), and rows of G that one operand alone passes gradient to (so a
+    group can compute into them with out=, see `Operand.grad_view`).
+
+    Returns the parameters whose gradients are still added up from several places, which a
+    run must set to 0 first (a slice where they are consecutive).
     """
-    uses = np.zeros(n_params, dtype=np.int64)  # how many places add to each gradient
-    operands = [o for group in groups for o in group.operands] + ([loss] if loss else [])
+    operands = [o for g in groups if g.needs_grad for o in g.operands if o.needs_grad]
+    operands += [loss] if loss is not None else []
+    param_uses = np.zeros(n_params, dtype=np.int64)  # how many places add to each gradient
+    row_writers = np.zeros(n_rows, dtype=np.int64)
     for operand in operands:
-        np.add.at(uses, operand.params, 1)
+        np.add.at(param_uses, operand.params, 1)
+        np.add.at(row_writers, operand.grad_rows, 1)
     products = [g for g in groups if isinstance(g, MatrixProduct)]
     for product in products:
-        np.add.at(uses, product.weight_index.ravel(), 1)
+        np.add.at(param_uses, product.weight_index.ravel(), 1)
     written_whole = np.zeros(n_params, dtype=bool)
     for product in products:
-        if product.strides is not None and (uses[product.weight_index] == 1).all():
+        if product.strides is not None and (param_uses[product.weight_index] == 1).all():
             product.assigns_grad = True
             written_whole[product.weight_index] = True
+    for operand in operands:
+        if (operand.source == "params" and operand.param_slice is not None
+                and (param_uses[operand.params] == 1).all()):
+            operand.only_param_writer = True
+            written_whole[operand.params] = True
+        operand.only_row_writer = bool(operand.grad_slice is not None
+                                   and (row_writers[operand.grad_rows] == 1).all())
     accumulated = np.flatnonzero(~written_whole)
     as_range = as_slice(accumulated)
     return as_range if as_range is not None else accumulated
+
+
+def _is_empty(index: np.ndarray | slice, size: int) -> bool:
+    return len(range(size)[index]) == 0 if isinstance(index, slice) else len(index) == 0
 
 
 def levels_of(order: list[Value]) -> dict[int, int]:
