@@ -64,7 +64,7 @@ TARGET_ACCURACY = 0.38  # on the 10,000 test images, at least
 # --quick: sizes for a smoke test (used where the flag itself is not given)
 QUICK = {"train_size": 256, "epochs": 2, "timing_epochs": 2, "interpreted_batches": 1,
          "test_size": 500}
-FULL = {"train_size": 4000, "epochs": 20, "timing_epochs": 5, "interpreted_batches": 4,
+FULL = {"train_size": 4000, "epochs": 20, "timing_epochs": 10, "interpreted_batches": 4,
         "test_size": None}
 
 
@@ -75,7 +75,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--train-size", type=int, help="training images (default 4000)")
     parser.add_argument("--epochs", type=int, help="epochs of the accuracy run (default 20)")
     parser.add_argument("--timing-epochs", type=int,
-                        help="epochs timed for the compiled program and NumPy (default 5)")
+                        help="epochs timed for the compiled program and NumPy (default 10)")
     parser.add_argument("--interpreted-batches", type=int,
                         help="batches timed for the interpreted engine (default 4)")
     parser.add_argument("--test-size", type=int,

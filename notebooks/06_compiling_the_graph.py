@@ -168,22 +168,24 @@ print(mlp_program)
 
 # %% [markdown]
 # The whole network for one sample is 35 scalar operations (on 7 inputs and 67 parameters),
-# run as 8 NumPy groups:
+# run as 3 NumPy groups:
 #
 # | level | group | what it is |
 # | --- | --- | --- |
-# | 1 | `1 x sum of 3 inputs` | $\sum_j t_j$ of the loss (it needs only the target) |
-# | 1-2 | `8 x dot of 4 inputs, 8 x +` | $\mathbf{w}_j \cdot \mathbf{x} + b_j$ for the 8 hidden neurons: **one matrix product**, plus the biases |
-# | 3 | `8 x relu` | the activations $\mathbf{h}$ |
+# | 1-3 | `8 x dot of 4 inputs, + b, relu` | $\operatorname{relu}(\mathbf{w}_j \cdot \mathbf{x} + b_j)$ for the 8 hidden neurons: **one matrix product**, plus the biases, then the ReLU, the activations $\mathbf{h}$ |
 # | 4-5 | `3 x dot of 8 inputs, 3 x +` | $\mathbf{w}_k \cdot \mathbf{h} + b_k$ for the 3 outputs, the scores $a_2$: **one matrix product**, plus the biases |
-# | 6 | `1 x logsumexp`, `1 x dot` | $\operatorname{logsumexp}(a_2)$ and $\mathbf{t} \cdot a_2$ |
-# | 7, 8 | `1 x *`, `1 x -` | $L = \operatorname{logsumexp}(a_2) \sum_j t_j - \mathbf{t} \cdot a_2$ |
+# | 6-8 | `1 x softmax cross-entropy of 3 scores` | $L = \operatorname{logsumexp}(a_2) \sum_j t_j - \mathbf{t} \cdot a_2$: five scalar operations (sum, logsumexp, dot, $*$, $-$) |
 #
-# The `+` of the biases sits one level above its dot nodes, and nothing else reads those dot
-# nodes, so the compiler *fuses* the two levels into one group: the matrix product writes its
-# result and the biases are added in place (levels 1-2 and 4-5). The plan does not depend on
-# the size of the batch: for 64 samples it is the same 8 groups, each on arrays of 64 numbers
-# per node.
+# First every level's nodes with the same operation become a group (level 1 holds the 8 dot
+# nodes of the hidden layer and the $\sum_j t_j$ of the loss, level 2 the 8 additions of the
+# biases, level 3 the 8 ReLUs, ...). Then the compiler **fuses** groups whose results nothing
+# else reads. The `+` of the biases sits one level above its dot nodes: the matrix product
+# writes its result and the biases are added in place (levels 1-2 and 4-5). The ReLU reads
+# only those sums: it is applied in place too (levels 1-3). And the loss's five groups of
+# one node each become one group (levels 6-8), whose backward pass is lesson 3's output
+# delta, $\operatorname{softmax}(a_2) \sum_j t_j - \mathbf{t}$, in one line. Fusing changes
+# no number: it saves NumPy calls and memory traffic. The plan does not depend on the size of
+# the batch: for 64 samples it is the same 3 groups, each on arrays of 64 numbers per node.
 #
 # ### A layer is a matrix product
 #
@@ -213,10 +215,10 @@ print(mlp_program)
 # $G^\top X$. These are the formulas lesson 3 derived by hand for the deltas
 # ($\partial L / \partial W_1 = \Delta_1^\top X$, $\Delta_1 = (\Delta_2 W_2) \odot f_1'(A_1)$);
 # the compiler finds them from the graph alone, because it sees dot nodes that share one
-# input vector and whose other inputs are parameters. The other groups are **elementwise**:
-# the `8 x relu` group, for instance, computes $\max(A_1, 0)$ and, backward, multiplies the
-# upstream gradient by its local derivative $[A_1 > 0]$, entry by entry (the diagonal
-# Jacobian of lesson 3): the chain rule of lesson 2, for every node and sample at once.
+# input vector and whose other inputs are parameters. The ReLU fused into the first layer's
+# group is **elementwise**: it computes $\max(A_1, 0)$ and, backward, multiplies the upstream
+# gradient by its local derivative $[A_1 > 0]$, entry by entry (the diagonal Jacobian of
+# lesson 3): the chain rule of lesson 2, for every node and sample at once.
 #
 # Let us check the matrix formulas: the backward pass of this MLP written by hand with NumPy
 # (lesson 3's deltas: $\Delta_2 = (\operatorname{softmax}(A_2) - T)/B$ at the output, for a
@@ -452,7 +454,8 @@ print(f"gradients ({len(params):,} numbers), largest difference: "
 #   placeholder values and compile the recorded graph, as we did. They have the same blind
 #   spot: an `if` on a value cannot be traced (JAX raises an error and asks for `jax.lax.cond`;
 #   PyTorch splits the graph there and runs that part in Python).
-# * Compilers go further than our groups: we fuse only a bias into its matrix product; they
-#   **fuse** whole chains of elementwise operations (the bias `+` and the `relu`) into one
-#   loop, run on GPUs, and choose memory layouts. The idea underneath is the one of this notebook: the graph is the same for every sample, so compute
+# * Compilers go further than our groups: we fuse a layer's bias and ReLU into its matrix
+#   product and the loss into one group, patterns written by hand; they **fuse** any chain of
+#   elementwise operations into one loop by generating its code, run on GPUs, and choose
+#   memory layouts. The idea underneath is the one of this notebook: the graph is the same for every sample, so compute
 #   it for all samples at once.

@@ -106,8 +106,8 @@ class SoftmaxCrossEntropy(Group):
         return "sum, logsumexp, dot, *, -"
 
     def describe(self) -> str:
-        return (f"{self.losses:>6} x softmax cross-entropy of {self.n} scores (sum, logsumexp, "
-                "dot, *, -) -> logsumexp(z) * sum(t) - t . z")
+        return (f"{self.losses:>6} x softmax cross-entropy of {self.n} scores: "
+                "logsumexp(z) * sum(t) - t . z (5 ops)")
 
 
 def fuse_cross_entropies(groups: list[Group], levels: list[int], first_levels: list[int],

@@ -322,7 +322,7 @@ class ReluAffineProduct(AffineProduct):
     def describe(self) -> str:
         rows, columns = self.shape
         addend = "b" if self.added.source == "params" else "B"
-        return (f"{rows:>6} x dot of {columns} inputs, {rows} x +, {rows} x relu -> "
+        return (f"{rows:>6} x dot of {columns} inputs, + {addend}, relu -> "
                 f"relu(one matrix product ({rows} x {columns}) @ X + {addend})")
 
 

@@ -136,7 +136,7 @@ class CompiledProgram:
         lines = [
             f"compiled program: {_count(plan.n_operations, 'scalar operation')} -> "
             f"{_count(len(plan.groups), 'NumPy group')} in "
-            f"{_count(len({*plan.levels, *plan.first_levels}), 'level')}",
+            f"{_count(len(_levels_spanned(plan)), 'level')}",
             f"  inputs: {plan.n_inputs:,} per sample   parameters: {plan.n_params:,}   "
             f"constants: {len(plan.constants):,}",
             f"  outputs: {self.n_outputs} per sample   loss: "
@@ -187,6 +187,12 @@ def float_type(dtype: Any) -> np.dtype:
         raise ValueError(f"dtype must be np.float64 (the default) or np.float32, got "
                          f"{dtype!r:.60}.")
     return as_dtype
+
+
+def _levels_spanned(plan: Plan) -> set[int]:
+    """Every level some group computes (a fused group spans several: first to last)."""
+    return {level for first, last in zip(plan.first_levels, plan.levels)
+            for level in range(first, last + 1)}
 
 
 def _count(n: int, thing: str) -> str:
