@@ -3,7 +3,7 @@
 One run, two parts, on an MLP 3072-64-10 (ReLU hidden layer, linear output), softmax
 cross-entropy, SGD with momentum 0.9, batch 64, the first 4,000 training images:
 
-1. Throughput. Three implementations make the SAME updates from the same initial weights on
+1. Throughput. Four implementations make the SAME updates from the same initial weights on
    the same mini-batches (``iterate_minibatches(X, ..., 64, seed=0, epoch=e)``):
    the compiled program (``autograd_scalar.compile`` of one sample's loss, trained with
    ``program.training(optimizer)``), the interpreted engine (a graph of Values per sample
@@ -12,6 +12,9 @@ cross-entropy, SGD with momentum 0.9, batch 64, the first 4,000 training images:
    float64 and in float32 (``compile(..., dtype=np.float32)``; NumPy with float32 arrays),
    on batches already in that dtype. Their epochs alternate, so a busy machine slows all
    alike; the median epoch is reported, and the ratio compiled / NumPy for each dtype.
+   Beside them runs ``LeanNumpyMLP``: the same updates in NumPy with no framework at all
+   (buffers made once, ``out=``, one update of one parameter vector), the fastest this MLP
+   gets with NumPy: its ratio to the NumPy MLP shows how much room the target leaves.
    Since the updates are the same, the weights must agree at the end: the largest
    differences are printed (float32: to its rounding).
 2. Accuracy. ``nn.fit(engine="compiled")`` for 20 epochs with ``LinearDecay``, from fresh
@@ -43,7 +46,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]  # runs from a checkout, installed or not
-from numpy_mlp import NumpyMLP
+from numpy_mlp import LeanNumpyMLP, NumpyMLP
 
 import autograd_scalar
 from nn import MLP, SGD, LinearDecay, fit, softmax_cross_entropy
@@ -185,16 +188,27 @@ def timed_epochs(epoch_runners: dict[str, Callable[[int], None]], epochs: int,
     return seconds
 
 
-def numpy_reference(state: dict[str, np.ndarray], dtype: type) -> NumpyMLP:
-    return NumpyMLP([state["layers.0.weight"], state["layers.1.weight"]],
-                    [state["layers.0.bias"], state["layers.1.bias"]], dtype=dtype)
+def numpy_reference(state: dict[str, np.ndarray], dtype: type,
+                    kind: type = NumpyMLP) -> NumpyMLP:
+    return kind([state["layers.0.weight"], state["layers.1.weight"]],
+                [state["layers.0.bias"], state["layers.1.bias"]], dtype=dtype)
+
+
+def lean_numpy_epoch(lean: LeanNumpyMLP, X: np.ndarray, y: np.ndarray,
+                     ) -> Callable[[int], None]:
+    """One epoch of the lean NumPy MLP (preallocated, out=, one update) on the same batches."""
+    def run(epoch: int) -> None:
+        for xb, yb in iterate_minibatches(X, y, BATCH, seed=0, epoch=epoch):
+            lean.train_step(xb, yb, LR, MOMENTUM)
+    return run
 
 
 def race(X: np.ndarray, y: np.ndarray, T: np.ndarray, initial: dict[str, np.ndarray],
          epochs: int) -> tuple[dict[str, list[float]], dict[str, float]]:
-    """The compiled program and the NumPy MLP, each in float64 and float32, the same updates
-    from the same weights on the same batches: the seconds of their epochs, and the largest
-    weight difference between the compiled program and NumPy in each dtype."""
+    """The compiled program, the NumPy MLP and the lean NumPy MLP, each in float64 and
+    float32, the same updates from the same weights on the same batches: the seconds of their
+    epochs, and the largest weight difference between the compiled program and NumPy in each
+    dtype."""
     runners, finals = {}, {}
     with contextlib.ExitStack() as stack:
         for dtype in (np.float64, np.float32):
@@ -208,10 +222,15 @@ def race(X: np.ndarray, y: np.ndarray, T: np.ndarray, initial: dict[str, np.ndar
             reference = numpy_reference(initial, dtype)
             runners[f"compiled {name}"] = compiled_epoch(session, Xd, Td)
             runners[f"NumPy {name}"] = numpy_epoch(reference, Xd, y)
-            finals[name] = (model, reference)
+            lean = numpy_reference(initial, dtype, LeanNumpyMLP)
+            runners[f"lean NumPy {name}"] = lean_numpy_epoch(lean, Xd, y)
+            finals[name] = (model, reference, lean)
         seconds = timed_epochs(runners, epochs)
-    differences = {name: largest_difference(model.state_dict(), numpy_state(reference))
-                   for name, (model, reference) in finals.items()}
+    differences = {}
+    for name, (model, reference, lean) in finals.items():
+        differences[name] = largest_difference(model.state_dict(), numpy_state(reference))
+        differences[f"lean {name}"] = largest_difference(numpy_state(lean),
+                                                         numpy_state(reference))
     return seconds, differences
 
 
@@ -258,13 +277,20 @@ def throughput(X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> None:
         ratio = rate[f"compiled {dtype}"] / rate[f"NumPy {dtype}"]
         print(f"ratio compiled / NumPy, {dtype}: {ratio:.2f}x (target >= {TARGET_VS_NUMPY}x) "
               f"-> {verdict(ratio >= TARGET_VS_NUMPY)}")
+    for dtype in ("float64", "float32"):  # how much faster NumPy alone can make these steps
+        lean = rate[f"lean NumPy {dtype}"] / rate[f"NumPy {dtype}"]
+        print(f"ratio lean NumPy / NumPy, {dtype}: {lean:.2f}x (the floor: no framework)")
     ratio_interpreted = rate["compiled float64"] / rate["interpreted float64"]
     print(f"ratio compiled / interpreted: {ratio_interpreted:,.0f}x "
           f"(target >= {TARGET_VS_INTERPRETED:.0f}x) -> "
           f"{verdict(ratio_interpreted >= TARGET_VS_INTERPRETED)}")
     steps = plural(args.timing_epochs * batches_per_epoch, "step")
-    for dtype, difference in vs_numpy.items():
-        print(f"weight difference compiled vs NumPy, {dtype}, after {steps}: {difference:.2e}")
+    for dtype in ("float64", "float32"):
+        print(f"weight difference compiled vs NumPy, {dtype}, after {steps}: "
+              f"{vs_numpy[dtype]:.2e}")
+    for dtype in ("float64", "float32"):
+        print(f"weight difference lean NumPy vs NumPy, {dtype}, after {steps}: "
+              f"{vs_numpy['lean ' + dtype]:.2e}")
     print(f"weight difference compiled vs interpreted after {plural(n_interpreted, 'step')}: "
           f"{vs_interpreted:.2e}")
 

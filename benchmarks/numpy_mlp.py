@@ -78,3 +78,72 @@ def train_epoch(
         net.sgd_step(gW, gb, lr, momentum)
         total += loss * len(idx)
     return total / len(X)
+
+
+class LeanNumpyMLP(NumpyMLP):
+    """The same network and the same updates as `NumpyMLP`, written for speed the way a
+    compiler would emit them: every parameter in one vector (W and b are views of it, so the
+    SGD update is four NumPy calls on one array), results written into buffers made once per
+    batch size (``out=``), each layer's bias and ReLU applied in place. No checks, no
+    generality beyond this MLP: the floor that the compiled program's overhead is measured
+    against (`bench_compile.py` prints its speed beside `NumpyMLP`'s)."""
+
+    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray],
+                 dtype: type = np.float64) -> None:
+        super().__init__(weights, biases, dtype)
+        arrays = self.W + self.b
+        self.theta = np.concatenate([a.ravel() for a in arrays])
+        self.grad = np.zeros_like(self.theta)
+        self.W, self.b = self._views(self.theta)
+        self.grad_W, self.grad_b = self._views(self.grad)
+        self.scratch = np.empty_like(self.theta)
+        self._buffers: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+
+    def _views(self, vector: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Weights and biases as views of one parameter-sized vector (W first, then b)."""
+        shapes = [w.shape for w in self.W] + [b.shape for b in self.b]
+        views, start = [], 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            views.append(vector[start:start + size].reshape(shape))
+            start += size
+        return views[:len(self.W)], views[len(self.W):]
+
+    def _activations(self, batch: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Each layer's output and its gradient, (batch, units), made once per batch size."""
+        if batch not in self._buffers:
+            self._buffers[batch] = ([np.empty((batch, len(b)), self.theta.dtype) for b in self.b],
+                                    [np.empty((batch, len(b)), self.theta.dtype) for b in self.b])
+        return self._buffers[batch]
+
+    def train_step(self, X: np.ndarray, y: np.ndarray, lr: float, momentum: float) -> None:
+        """Forward, backward and PyTorch's SGD step with momentum (as `sgd_step`)."""
+        outs, deltas = self._activations(len(X))
+        h, last = X, len(self.W) - 1
+        for i, (W, b, out) in enumerate(zip(self.W, self.b, outs)):
+            np.matmul(h, W.T, out=out)
+            out += b
+            if i < last:
+                np.maximum(out, 0.0, out=out)
+            h = out
+        logits = outs[-1]
+        exps = np.exp(logits - logits.max(axis=1, keepdims=True))
+        delta = deltas[-1]
+        np.divide(exps, exps.sum(axis=1, keepdims=True), out=delta)  # softmax
+        delta[np.arange(len(y)), y] -= 1.0
+        delta /= len(y)  # the batch mean
+        for i in range(last, -1, -1):
+            inputs = X if i == 0 else outs[i - 1]
+            np.matmul(delta.T, inputs, out=self.grad_W[i])
+            np.add.reduce(delta, axis=0, out=self.grad_b[i])
+            if i > 0:
+                np.matmul(delta, self.W[i], out=deltas[i - 1])
+                deltas[i - 1] *= inputs > 0  # back through the ReLU
+                delta = deltas[i - 1]
+        if self.velocity is None:
+            self.velocity = self.grad.copy()
+        else:
+            self.velocity *= momentum
+            self.velocity += self.grad
+        np.multiply(lr, self.velocity, out=self.scratch)
+        self.theta -= self.scratch

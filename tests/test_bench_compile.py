@@ -37,6 +37,14 @@ def test_quick_run_reports_ratios_and_equal_weights(cifar_dir: Path) -> None:
     for name, difference in differences.items():
         assert float(difference) < tolerance[name], f"compiled vs {name}: {difference}"
 
+    # The lean NumPy MLP (the floor) makes the same updates as the NumPy MLP, and its ratio
+    # is reported for both dtypes.
+    lean = dict(re.findall(r"^weight difference lean NumPy vs NumPy, (\w+), after 8 steps: "
+                           r"(\S+)$", out, re.MULTILINE))
+    assert float(lean["float64"]) < 1e-9 and float(lean["float32"]) < 1e-4, out
+    assert len(re.findall(r"^ratio lean NumPy / NumPy, float(64|32): [\d.]+x", out,
+                          re.MULTILINE)) == 2, out
+
     assert "one matrix product (64 x 3072) @ X" in out  # the plan was printed
     accuracy = re.search(r"^test accuracy on 500 images: ([\d.]+)%", out, re.MULTILINE)
     # 2 epochs on 256 images (seeded, so the same every run) give ~18%: above chance (10%).
