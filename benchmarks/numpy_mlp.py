@@ -116,8 +116,9 @@ class LeanNumpyMLP(NumpyMLP):
                                     [np.empty((batch, len(b)), self.theta.dtype) for b in self.b])
         return self._buffers[batch]
 
-    def train_step(self, X: np.ndarray, y: np.ndarray, lr: float, momentum: float) -> None:
-        """Forward, backward and PyTorch's SGD step with momentum (as `sgd_step`)."""
+    def train_step(self, X: np.ndarray, y: np.ndarray, lr: float, momentum: float) -> float:
+        """Forward, backward and PyTorch's SGD step with momentum (as `sgd_step`); returns
+        the batch-mean loss (as `loss_and_grads` does)."""
         outs, deltas = self._activations(len(X))
         h, last = X, len(self.W) - 1
         for i, (W, b, out) in enumerate(zip(self.W, self.b, outs)):
@@ -127,10 +128,14 @@ class LeanNumpyMLP(NumpyMLP):
                 np.maximum(out, 0.0, out=out)
             h = out
         logits = outs[-1]
-        exps = np.exp(logits - logits.max(axis=1, keepdims=True))
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exps = np.exp(shifted)
+        totals = exps.sum(axis=1, keepdims=True)
+        rows = np.arange(len(y))
+        loss = float(np.log(totals).sum() - shifted[rows, y].sum()) / len(y)
         delta = deltas[-1]
-        np.divide(exps, exps.sum(axis=1, keepdims=True), out=delta)  # softmax
-        delta[np.arange(len(y)), y] -= 1.0
+        np.divide(exps, totals, out=delta)  # softmax
+        delta[rows, y] -= 1.0
         delta /= len(y)  # the batch mean
         for i in range(last, -1, -1):
             inputs = X if i == 0 else outs[i - 1]
@@ -147,3 +152,4 @@ class LeanNumpyMLP(NumpyMLP):
             self.velocity += self.grad
         np.multiply(lr, self.velocity, out=self.scratch)
         self.theta -= self.scratch
+        return loss
