@@ -48,6 +48,13 @@ def fused_and_unfused(model):
     return fused, unfused
 
 
+def compiled_pair(model, X, T):
+    """The fused and the unfused program of the MLP's loss, compiled on the first sample."""
+    fused_fn, unfused_fn = fused_and_unfused(model)
+    return [compile(fn, (X[0], T[0]), parameters=model.parameters())
+            for fn in (fused_fn, unfused_fn)]
+
+
 def run(program, model, X, T):
     """Outputs, per-sample losses and the batch-mean gradient of one call."""
     model.zero_grad()
@@ -96,9 +103,7 @@ def test_non_finite_scores_and_targets_give_the_rules_numbers():
     """An infinite or NaN score or target: the fused loss hands over to the five rules, so
     every NaN and infinity is where the unfused program (and the interpreter) puts it."""
     model, X, T = mlp_and_data(seed=1)
-    fused_fn, unfused_fn = fused_and_unfused(model)
-    fused = compile(fused_fn, (X[0], T[0]), parameters=model.parameters())
-    unfused = compile(unfused_fn, (X[0], T[0]), parameters=model.parameters())
+    fused, unfused = compiled_pair(model, X, T)
     T = T.copy()
     T[1, 0], T[2, 3], T[4, 1] = np.inf, np.nan, -np.inf
     X = X.copy()
@@ -149,9 +154,7 @@ def test_a_relu_layer_passes_nan_and_infinity_like_the_interpreter():
     """NaN and infinite pre-activations: the fused layer's outputs are the unfused program's
     (relu(NaN) is NaN, relu(inf) inf, relu(-inf) 0), its gradients NaN where theirs are."""
     model, X, T = mlp_and_data(seed=4)
-    fused_fn, unfused_fn = fused_and_unfused(model)
-    fused = compile(fused_fn, (X[0], T[0]), parameters=model.parameters())
-    unfused = compile(unfused_fn, (X[0], T[0]), parameters=model.parameters())
+    fused, unfused = compiled_pair(model, X, T)
     X = X.copy()
     X[0, 0], X[1, 1], X[2, 2] = np.nan, np.inf, -np.inf
     got, got_grads = run(fused, model, X, T)

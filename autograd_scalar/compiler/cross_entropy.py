@@ -32,6 +32,7 @@ import numpy as np
 
 from .. import ops
 from .array_math import ARRAY
+from .fuse import producer, read_once, row_reads
 from .groups import Elementwise, Group, Reduction
 from .operands import Operand, Tables
 
@@ -124,8 +125,7 @@ def fuse_cross_entropies(groups: list[Group], levels: list[int], first_levels: l
     Returns:
         the groups, levels and first levels, with the fused groups in place.
     """
-    reads = Counter(row for operand in [o for g in groups for o in g.operands] + readers
-                    for row in operand.rows)
+    reads = row_reads(groups, readers)
     made_by = {(g.out.start, g.out.stop): g for g in groups}
     level_of = {id(g): (first, last) for g, first, last in zip(groups, first_levels, levels)}
     fused: dict[int, SoftmaxCrossEntropy] = {}  # id(subtraction) -> the fused group
@@ -154,10 +154,10 @@ def _cross_entropy_parts(group: Group, made_by: dict, reads: Counter,
     it, else None."""
     if not _is(group, Elementwise, "-"):
         return None
-    product, dot = (_maker(o, made_by) for o in group.operands)
+    product, dot = (producer(o, made_by) for o in group.operands)
     if not (_is(product, Elementwise, "*") and _is(dot, Reduction, "dot")):
         return None
-    lse, total = (_maker(o, made_by) for o in product.operands)
+    lse, total = (producer(o, made_by) for o in product.operands)
     if _is(lse, Reduction, "sum"):
         lse, total = total, lse  # (sum(t) * logsumexp(z))
     if not (_is(lse, Reduction, "logsumexp") and _is(total, Reduction, "sum")):
@@ -170,22 +170,13 @@ def _cross_entropy_parts(group: Group, made_by: dict, reads: Counter,
     dotted = [operand.refs for operand in dot.operands]
     if not (_same(dotted, [targets, scores]) or _same(dotted, [scores, targets])):
         return None
-    inner = (total, lse, dot, product)  # read by the pattern only, once
-    if not all(reads[row] == 1 for p in inner for row in range(p.out.start, p.out.stop)):
-        return None
+    if not all(read_once(part, reads) for part in (total, lse, dot, product)):
+        return None  # (something else reads an intermediate result)
     return parts
 
 
 def _is(group: Group | None, kind: type, op: str) -> bool:
     return type(group) is kind and str(group.op) == op
-
-
-def _maker(operand: Operand, made_by: dict) -> Group | None:
-    """The group whose results are exactly the operand's rows, in order (or None)."""
-    rows = operand.row_slice
-    if operand.source != "rows" or rows is None or rows.step != 1:
-        return None
-    return made_by.get((rows.start, rows.stop))
 
 
 def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:

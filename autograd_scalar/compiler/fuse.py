@@ -24,7 +24,7 @@ from collections import Counter
 from .groups import AffineProduct, Elementwise, Group, MatrixProduct, ReluAffineProduct
 from .operands import Operand
 
-__all__ = ["fuse_additions", "fuse_activations"]
+__all__ = ["fuse_additions", "fuse_activations", "row_reads", "producer", "read_once"]
 
 
 def fuse_additions(groups: list[Group], levels: list[int], readers: list[Operand],
@@ -41,7 +41,7 @@ def fuse_additions(groups: list[Group], levels: list[int], readers: list[Operand
         the groups, the level of each group's results, and the level of each group's first
         nodes (the product's level for a fused group, else the same).
     """
-    reads = _reads(groups, readers)
+    reads = row_reads(groups, readers)
     product_at = {(g.out.start, g.out.stop): g for g in groups
                   if type(g) is MatrixProduct}
     fused: dict[int, AffineProduct] = {}  # id(addition) -> the fused group
@@ -65,13 +65,8 @@ def _fusable(group: Group, product_at: dict, reads: Counter,
     if type(group) is not Elementwise or str(group.op) != "+":
         return None
     for k, operand in enumerate(group.operands):
-        rows = operand.row_slice
-        if operand.source != "rows" or rows is None or rows.step != 1:
-            continue
-        product = product_at.get((rows.start, rows.stop))
-        if product is None or product.size != group.size:
-            continue
-        if all(reads[row] == 1 for row in range(rows.start, rows.stop)):  # only we read them
+        product = producer(operand, product_at)
+        if product is not None and product.size == group.size and read_once(product, reads):
             return product, group.operands[1 - k]
     return None
 
@@ -89,7 +84,7 @@ def fuse_activations(groups: list[Group], levels: list[int], first_levels: list[
     Returns:
         the groups, levels and first levels, with the fused groups in place.
     """
-    reads = _reads(groups, readers)
+    reads = row_reads(groups, readers)
     affine_at = {(g.out.start, g.out.stop): g for g in groups if type(g) is AffineProduct}
     first_of = {id(g): first for g, first in zip(groups, first_levels)}
     fused: dict[int, ReluAffineProduct] = {}  # id(relu) -> the fused group
@@ -109,16 +104,25 @@ def _relu_of_affine(group: Group, affine_at: dict, reads: Counter) -> AffineProd
     """The AffineProduct whose sums `group` applies a ReLU to, if they can be fused."""
     if type(group) is not Elementwise or str(group.op) != "relu":
         return None
-    rows = group.operands[0].row_slice
-    if group.operands[0].source != "rows" or rows is None or rows.step != 1:
-        return None
-    affine = affine_at.get((rows.start, rows.stop))
-    if affine is None or not all(reads[row] == 1 for row in range(rows.start, rows.stop)):
-        return None
-    return affine
+    affine = producer(group.operands[0], affine_at)
+    return affine if affine is not None and read_once(affine, reads) else None
 
 
-def _reads(groups: list[Group], readers: list[Operand]) -> Counter:
+def row_reads(groups: list[Group], readers: list[Operand]) -> Counter:
     """How many times each row of V is read (by the groups, the outputs and the loss)."""
     operands = [o for g in groups for o in g.operands] + readers
     return Counter(row for operand in operands for row in operand.rows)
+
+
+def producer(operand: Operand, made_by: dict[tuple[int, int], Group]) -> Group | None:
+    """The group (of `made_by`: (first row, end row) -> group) whose results are exactly the
+    operand's rows, in order; None if there is none."""
+    rows = operand.row_slice
+    if operand.source != "rows" or rows is None or rows.step != 1:
+        return None
+    return made_by.get((rows.start, rows.stop))
+
+
+def read_once(group: Group, reads: Counter) -> bool:
+    """Whether each of the group's results is read exactly once (so it can be fused away)."""
+    return all(reads[row] == 1 for row in range(group.out.start, group.out.stop))
