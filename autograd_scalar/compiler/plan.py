@@ -141,7 +141,7 @@ class Plan:
         if self.loss is not None:
             losses = self.loss.gather(tables)[0]
             losses = losses.copy() if len(losses) == batch else np.repeat(losses, batch)
-            loss = float(losses.sum()) / batch
+            loss = float(np.add.reduce(losses)) / batch
         if grad is not None and self.loss is not None:
             G.fill(0.0)
             if self.has_accumulated:  # (the others are written whole, see assign_gradients)
