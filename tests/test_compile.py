@@ -592,3 +592,57 @@ def test_tied_weights_in_a_layer_add_every_use():
     interpreted = [interpret(layer, x, [p, q, r]) for x in X]
     assert_close(result.loss, np.mean([e[1] for e in interpreted]), "loss")
     assert_close(compiled, np.mean([e[2] for e in interpreted], axis=0), "tied gradients")
+
+
+def _tied_layer():
+    """A layer whose weight matrix uses three parameters at twelve places (not a view)."""
+    p, q, r = Value(0.7, "p"), Value(-1.3, "q"), Value(0.4, "r")
+    weights = [[p, q, p, r], [q, p, r, q], [r, r, q, p]]
+
+    def layer(x, t):
+        outputs = [ag.dot(row, x) for row in weights]
+        return outputs, softmax_cross_entropy(outputs, t)
+    return layer, [p, q, r], 4, 3
+
+
+def _mlp_layers():
+    model = MLP(4, [5, 3], seed=2)
+
+    def one_sample(x, t):
+        outputs = model(x)
+        return outputs, softmax_cross_entropy(outputs, t)
+    return one_sample, model.parameters(), 4, 3
+
+
+@pytest.mark.parametrize("make", [_mlp_layers, _tied_layer], ids=["mlp", "tied-weights"])
+def test_bound_runs_follow_the_arrays_they_are_given(make):
+    """A plan binds its groups to a run's arrays once and reuses that for the next runs with
+    the same arrays (a training session's steps). Reused, it must see the parameters as they
+    are now (changed in place: views, or weights gathered at every run) and the new batch;
+    other arrays and batch sizes get their own binding, and more of them than are kept work.
+    Every run is compared with a run on copies of the arrays, which binds afresh."""
+    fn, params, n_in, n_out = make()
+    rng = np.random.default_rng(5)
+    X, T = rng.normal(size=(9, n_in)), np.eye(n_out)[rng.integers(0, n_out, size=9)]
+    program = compile(fn, (X[0], T[0]), parameters=params)
+    plan = program._plan
+    theta = program._parameter_data()
+    grad = np.full_like(theta, np.nan)  # every entry must be written (or zeroed) by a run
+
+    def fresh_run(batch, theta):
+        fresh_grad = np.zeros_like(theta)
+        return plan.run(program._columns(batch), theta.copy(), fresh_grad), fresh_grad
+
+    for batch in [(X[:4], T[:4]), (X[4:8], T[4:8]), (X[8:], T[8:]), (X[:4], T[:4])]:
+        result = plan.run(program._columns(batch), theta, grad)
+        expected, expected_grad = fresh_run(batch, theta)
+        np.testing.assert_array_equal(result.outputs, expected.outputs)
+        assert result.loss == expected.loss
+        np.testing.assert_array_equal(grad, expected_grad)
+        theta += rng.normal(scale=0.1, size=theta.shape)  # in place, as an optimizer does
+    for k in range(6):  # more sets of arrays than the plan keeps bound
+        shifted = theta + 0.01 * k
+        result = plan.run(program._columns((X[:3], T[:3])), shifted, None)
+        expected, _ = fresh_run((X[:3], T[:3]), shifted)
+        np.testing.assert_array_equal(result.outputs, expected.outputs)
+    assert len(plan._bound_runs) <= 4

@@ -26,14 +26,13 @@ from __future__ import annotations
 import copy
 import math
 from collections import Counter
-from typing import Any
 
 import numpy as np
 
 from .. import ops
 from .array_math import ARRAY
 from .fuse import producer, read_once, row_reads
-from .groups import Elementwise, Group, Reduction
+from .groups import Elementwise, Group, Reduction, Step
 from .operands import Operand, Tables
 
 __all__ = ["SoftmaxCrossEntropy", "fuse_cross_entropies"]
@@ -61,36 +60,47 @@ class SoftmaxCrossEntropy(Group):
         self.out = parts["-"].out  # the rows of the losses in V
         self.needs_grad = scores.needs_grad or targets.needs_grad
 
-    def forward(self, tables: Tables) -> Any:
-        z = self.scores.gather(tables).reshape(self.losses, self.n, -1)
-        t = self.targets.gather(tables).reshape(self.losses, self.n, -1)
-        # logsumexp_rule for finite scores: shift by the largest, so no exp overflows
-        top = ARRAY.largest(z)
-        exps = ARRAY.exp_each(z, top)
-        total = ARRAY.total(exps)
-        lse = top + ARRAY.log(total)
-        t_sum = ARRAY.total(t)
-        losses = tables.V[self.out]
-        np.subtract(lse * t_sum, ARRAY.sumprod(t, z), out=losses)
-        # A sum is finite only if every term is: one check for the whole batch. A finite
-        # loss means z and t are finite too (an infinite z_j or t_j makes dot or sum not).
-        if math.isfinite(np.add.reduce(losses, axis=None)):
-            return z, t, exps, total, lse, t_sum
-        return [part.forward(tables) for part in self.parts]  # the rules, one by one
+    def bind(self, tables: Tables, G: np.ndarray, grad: np.ndarray | None,
+             ) -> tuple[Step, Step]:
+        """Forward and backward of the k losses, with the views of their rows made once; where
+        a loss is not finite, the five original groups run instead (bound here too)."""
+        scores, targets = self.scores.reader(tables), self.targets.reader(tables)
+        losses, upstream = tables.V[self.out], G[self.out][:, None, :]
+        shape = (self.losses, self.n, -1)
+        parts = [(part, *part.bind(tables, G, grad)) for part in self.parts]
+        saved = []  # the forward's intermediate results; empty if the parts ran
 
-    def backward(self, G: np.ndarray, grad: np.ndarray, saved: Any) -> None:
-        if isinstance(saved, list):  # forward ran the five groups: so does backward
-            for part, part_saved in zip(reversed(self.parts), reversed(saved)):
-                if part.needs_grad:
-                    part.backward(G, grad, part_saved)
-            return
-        z, t, exps, total, lse, t_sum = saved
-        upstream = G[self.out][:, None, :]
-        if self.scores.needs_grad:  # dL/dz = softmax(z) * sum(t) - t: the output delta
-            softmax = ARRAY.divide_each(exps, total)
-            self._pass_back(self.scores, softmax * t_sum[:, None, :] - t, upstream, G, grad)
-        if self.targets.needs_grad:  # dL/dt = logsumexp(z) - z
-            self._pass_back(self.targets, lse[:, None, :] - z, upstream, G, grad)
+        def forward() -> None:
+            z, t = scores().reshape(shape), targets().reshape(shape)
+            # logsumexp_rule for finite scores: shift by the largest, so no exp overflows
+            top = ARRAY.largest(z)
+            exps = ARRAY.exp_each(z, top)
+            total = ARRAY.total(exps)
+            lse = top + ARRAY.log(total)
+            t_sum = ARRAY.total(t)
+            np.subtract(lse * t_sum, ARRAY.sumprod(t, z), out=losses)
+            # A sum is finite only if every term is: one check for the whole batch. A finite
+            # loss means z and t are finite too (an infinite z_j or t_j makes dot or sum not).
+            if math.isfinite(np.add.reduce(losses, axis=None)):
+                saved[:] = z, t, exps, total, lse, t_sum
+                return
+            saved.clear()
+            for _, part_forward, _ in parts:  # the rules, one by one
+                part_forward()
+
+        def backward() -> None:
+            if not saved:  # forward ran the five groups: so does backward
+                for part, _, part_backward in reversed(parts):
+                    if part.needs_grad:
+                        part_backward()
+                return
+            z, t, exps, total, lse, t_sum = saved
+            if self.scores.needs_grad:  # dL/dz = softmax(z) * sum(t) - t: the output delta
+                softmax = ARRAY.divide_each(exps, total)
+                self._pass_back(self.scores, softmax * t_sum[:, None, :] - t, upstream, G, grad)
+            if self.targets.needs_grad:  # dL/dt = logsumexp(z) - z
+                self._pass_back(self.targets, lse[:, None, :] - z, upstream, G, grad)
+        return forward, backward
 
     def _pass_back(self, operand: Operand, local: np.ndarray, upstream: np.ndarray,
                    G: np.ndarray, grad: np.ndarray) -> None:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .groups import AffineProduct, Elementwise, Group, MatrixProduct, ReluAffineProduct
+from .groups import Elementwise, Group
 from .operands import Operand
+from .products import AffineProduct, MatrixProduct, ReluAffineProduct
 
 __all__ = ["fuse_additions", "fuse_activations", "row_reads", "producer", "read_once"]
 

@@ -13,8 +13,9 @@ import numpy as np
 
 from .. import ops
 from ..engine import Value
-from .groups import Elementwise, Group, MatrixProduct, Reduction
+from .groups import Elementwise, Group, Reduction
 from .operands import Operand
+from .products import MatrixProduct
 
 __all__ = ["lower", "vectors"]
 

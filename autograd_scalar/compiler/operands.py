@@ -10,7 +10,7 @@ reference is a number: 0 <= ref < n_inputs for an input, n_inputs + row for row 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,11 +19,16 @@ __all__ = ["Tables", "Operand", "as_slice"]
 
 
 class Tables:
-    """Everything a group reads during one run: the inputs, V, theta."""
+    """Everything a group reads during a run: the inputs, V, theta. A plan keeps one for
+    many runs on the same V and theta, and gives it each run's inputs (`load`)."""
 
     def __init__(self, arguments: list[np.ndarray], V: np.ndarray, theta: np.ndarray) -> None:
-        self.arguments = arguments  # one (inputs of that argument, batch) view per argument
         self.V, self.theta = V, theta
+        self.load(arguments)
+
+    def load(self, arguments: list[np.ndarray]) -> None:
+        """This run's inputs: one (inputs of that argument, batch) view per argument."""
+        self.arguments = arguments
         self._all_inputs: np.ndarray | None = None
 
     def all_inputs(self) -> np.ndarray:
@@ -89,6 +94,21 @@ class Operand:
         out[self.row_pos] = tables.V[self.rows]
         out[self.param_pos] = tables.theta[self.params][:, None]
         return out
+
+    def reader(self, tables: Tables) -> Callable[[], np.ndarray]:
+        """A function that gathers this operand (as `gather`) at every run on these tables:
+        views of V and theta are made once, now; the inputs are read at each call, since
+        every run brings a new batch."""
+        if self.source == "rows" and self.row_slice is not None:
+            rows = tables.V[self.row_slice]
+            return lambda: rows
+        if self.source == "params" and self.param_slice is not None:
+            params = tables.theta[self.param_slice][:, None]
+            return lambda: params
+        if self.source == "inputs" and self.argument is not None:
+            argument, index = self.argument, self.input_index
+            return lambda: tables.arguments[argument][index]
+        return lambda: self.gather(tables)
 
     def scatter(self, contribution: np.ndarray, G: np.ndarray, grad: np.ndarray) -> None:
         """G[row] += contribution (per sample); grad[param] += its sum over the batch."""

@@ -23,9 +23,10 @@ from ..engine import Value
 from .cross_entropy import fuse_cross_entropies
 from .errors import CompileError
 from .fuse import fuse_activations, fuse_additions
-from .groups import Group, MatrixProduct
+from .groups import Group
 from .lower import lower, vectors
 from .operands import Operand, Tables, as_slice
+from .products import MatrixProduct
 from .trace import Graph
 
 __all__ = ["Plan", "CompiledResult"]
@@ -107,7 +108,8 @@ class Plan:
         self.n_operations = sum(group.size for group in self.groups)
         self.accumulated = assign_gradients(self.groups, self.loss, n_params, self.n_rows)
         self.has_accumulated = not _is_empty(self.accumulated, n_params)
-        self._buffers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # batch -> V, G
+        self._bound_runs: dict[tuple[int, int, int], BoundRun] = {}  # see _bound
 
     def _rows_needing_grad(self, order: list[Value], ref: dict[int, int]) -> np.ndarray:
         """For every row of V: does a parameter lie below it (so gradient must flow to it)?"""
@@ -133,9 +135,11 @@ class Plan:
     def _run(self, arguments: list[np.ndarray], theta: np.ndarray, grad: np.ndarray | None,
              ) -> CompiledResult:
         batch = arguments[0].shape[1]
-        V, G, d_mean = self._tables_for(batch)
-        tables = Tables(arguments, V, theta)
-        saved = [group.forward(tables) for group in self.groups]
+        bound = self._bound(batch, theta, grad)
+        tables = bound.tables
+        tables.load(arguments)
+        for forward in bound.forwards:
+            forward()
         outputs = self.outputs.gather(tables)  # (outputs, batch), or (outputs, 1): constants
         losses = loss = None
         if self.loss is not None:
@@ -143,33 +147,59 @@ class Plan:
             losses = losses.copy() if len(losses) == batch else np.repeat(losses, batch)
             loss = float(np.add.reduce(losses)) / batch
         if grad is not None and self.loss is not None:
+            G = bound.G
             G.fill(0.0)
             if self.has_accumulated:  # (the others are written whole, see assign_gradients)
                 grad[self.accumulated] = 0.0
-            self.loss.scatter(d_mean, G, grad)
-            for group, s in zip(reversed(self.groups), reversed(saved)):
-                if group.needs_grad:
-                    group.backward(G, grad, s)
+            self.loss.scatter(bound.d_mean, G, grad)
+            for backward in bound.backwards:
+                backward()
         if outputs.shape[1] != batch:  # (outputs that do not depend on the sample)
             outputs = np.broadcast_to(outputs, (self.outputs.size, batch))
         return CompiledResult(outputs.T.copy(), losses, loss)
 
-    def _tables_for(self, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The value table V (constants filled in), the gradient table G and d(mean loss) /
-        d(loss of each sample) = 1 / batch, for a batch size.
+    def _bound(self, batch: int, theta: np.ndarray, grad: np.ndarray | None) -> BoundRun:
+        """The groups bound to the tables of this batch size and to these parameter and
+        gradient arrays (see `Group.bind`), made at the first run with them.
 
-        Made once per batch size and reused by every run: allocating them afresh would cost
+        A training session runs the same arrays at every step, so its steps find theirs
+        here; a run with new arrays (a one-off call, a check) binds afresh. The tables are
+        made once per batch size and reused by every run: allocating them afresh would cost
         more than the arithmetic of a small layer. (So a plan runs one batch at a time.)
         """
-        tables = self._buffers.get(batch)
+        key = (batch, id(theta), id(grad))
+        bound = self._bound_runs.get(key)
+        if bound is not None and bound.theta is theta and bound.grad is grad:
+            return bound
+        if len(self._bound_runs) >= 4:  # (a few: the last batch of an epoch is smaller)
+            del self._bound_runs[next(iter(self._bound_runs))]  # the oldest
+        tables = self._tables.get(batch)
         if tables is None:
-            if len(self._buffers) > 4:  # (a few sizes: the last batch of an epoch is smaller)
-                self._buffers.clear()
+            if len(self._tables) >= 4:
+                self._tables.clear()
             V = np.empty((self.n_rows, batch), dtype=self.dtype)
             V[: len(self.constants)] = self.constants[:, None]
-            d_mean = np.full((1, batch), 1.0 / batch, dtype=self.dtype)
-            tables = self._buffers[batch] = V, np.zeros_like(V), d_mean
-        return tables
+            tables = self._tables[batch] = V, np.zeros_like(V)
+        V, G = tables
+        bound = BoundRun(self.groups, Tables([], V, theta), G, grad)
+        self._bound_runs[key] = bound
+        return bound
+
+
+class BoundRun:
+    """A plan's groups bound to one set of arrays: V and G of a batch size, the parameters
+    theta and their gradient (None: forward only). `forwards` run in order, `backwards` in
+    reverse order (only the groups that pass gradient on)."""
+
+    def __init__(self, groups: list[Group], tables: Tables, G: np.ndarray,
+                 grad: np.ndarray | None) -> None:
+        self.tables, self.G, self.theta, self.grad = tables, G, tables.theta, grad
+        batch = G.shape[1]
+        self.d_mean = np.full((1, batch), 1.0 / batch, dtype=G.dtype)  # d(mean)/d(loss_i)
+        steps = [group.bind(tables, G, grad) for group in groups]
+        self.forwards = [forward for forward, _ in steps]
+        self.backwards = [backward for group, (_, backward) in zip(groups[::-1], steps[::-1])
+                          if group.needs_grad]
 
 
 def assign_gradients(groups: list[Group], loss: Operand | None, n_params: int, n_rows: int,
