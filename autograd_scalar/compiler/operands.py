@@ -99,16 +99,29 @@ class Operand:
         """A function that gathers this operand (as `gather`) at every run on these tables:
         views of V and theta are made once, now; the inputs are read at each call, since
         every run brings a new batch."""
-        if self.source == "rows" and self.row_slice is not None:
-            rows = tables.V[self.row_slice]
-            return lambda: rows
-        if self.source == "params" and self.param_slice is not None:
-            params = tables.theta[self.param_slice][:, None]
-            return lambda: params
+        view = self.fixed_view(tables)
+        if view is not None:
+            return lambda: view
         if self.source == "inputs" and self.argument is not None:
             argument, index = self.argument, self.input_index
             return lambda: tables.arguments[argument][index]
         return lambda: self.gather(tables)
+
+    def fixed_view(self, tables: Tables) -> np.ndarray | None:
+        """What `gather` gives, as a view that stays valid for every run on these tables
+        (rows of V, parameters at regular steps); None if it must be gathered at each run."""
+        if self.source == "rows" and self.row_slice is not None:
+            return tables.V[self.row_slice]
+        if self.source == "params" and self.param_slice is not None:
+            return tables.theta[self.param_slice][:, None]
+        return None
+
+    def param_grad_view(self, grad: np.ndarray) -> np.ndarray | None:
+        """The entries of grad that this operand alone writes, summed over the batch (a
+        layer's biases, see `scatter`), as a view to reduce into; None otherwise."""
+        if self.only_param_writer and self.source == "params" and not len(self.grad_rows):
+            return grad[self.param_slice]
+        return None
 
     def scatter(self, contribution: np.ndarray, G: np.ndarray, grad: np.ndarray) -> None:
         """G[row] += contribution (per sample); grad[param] += its sum over the batch."""

@@ -140,10 +140,10 @@ class Plan:
         tables.load(arguments)
         for forward in bound.forwards:
             forward()
-        outputs = self.outputs.gather(tables)  # (outputs, batch), or (outputs, 1): constants
+        outputs = bound.read(self.outputs)  # (outputs, batch), or (outputs, 1): constants
         losses = loss = None
         if self.loss is not None:
-            losses = self.loss.gather(tables)[0]
+            losses = bound.read(self.loss)[0]
             losses = losses.copy() if len(losses) == batch else np.repeat(losses, batch)
             loss = float(np.add.reduce(losses)) / batch
         if grad is not None and self.loss is not None:
@@ -200,6 +200,16 @@ class BoundRun:
         self.forwards = [forward for forward, _ in steps]
         self.backwards = [backward for group, (_, backward) in zip(groups[::-1], steps[::-1])
                           if group.needs_grad]
+        self._views: dict[int, np.ndarray | None] = {}
+
+    def read(self, operand: Operand) -> np.ndarray:
+        """The operand's numbers after this run's forward (see `Operand.gather`), through a
+        view made at the first read where it can be."""
+        key = id(operand)
+        if key not in self._views:
+            self._views[key] = operand.fixed_view(self.tables)
+        view = self._views[key]
+        return view if view is not None else operand.gather(self.tables)
 
 
 def assign_gradients(groups: list[Group], loss: Operand | None, n_params: int, n_rows: int,

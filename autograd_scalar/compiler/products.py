@@ -69,12 +69,17 @@ class MatrixProduct(Group):
 
     def _forward(self, tables: Tables, out: np.ndarray, saved: list) -> Step:
         """out = W @ X (+ B) (then relu), with the overflow rule checked."""
-        inputs, weights = self.shared.reader(tables), self._weights(tables.theta)
+        # The usual layer reads W and B in place (views made now) and X either in place (a
+        # hidden layer: rows of V) or from the batch (the first layer): no call for them.
+        shared, weights = self.shared, self._weights(tables.theta)
+        X_fixed, read_inputs = shared.fixed_view(tables), shared.reader(tables)
+        W_fixed = weights() if self.strides is not None else None
         addend = None if self.added is None else self.added.reader(tables)
         relu, n_inputs = self.relu, self.shape[1]
 
         def forward() -> None:
-            X, W = inputs(), weights()
+            X = X_fixed if X_fixed is not None else read_inputs()
+            W = W_fixed if W_fixed is not None else weights()
             if X.shape[1] != out.shape[1]:  # a vector of parameters: the same for every sample
                 X = np.broadcast_to(X, (n_inputs, out.shape[1]))
             np.matmul(W, X, out=out)
@@ -100,6 +105,8 @@ class MatrixProduct(Group):
         one), to the weights and to X (if it needs one)."""
         upstream, relu = G[self.out], self.relu
         to_addend = self.added if self.added is not None and self.added.needs_grad else None
+        # a layer's biases: their gradient is the upstream summed over the batch, written
+        bias_grad = None if to_addend is None else to_addend.param_grad_view(grad)
         to_weights = self._weight_gradient(grad)
         to_inputs = self._input_gradient(G, grad)
 
@@ -107,7 +114,9 @@ class MatrixProduct(Group):
             X, W = saved
             if relu:  # relu' = 1 where the result is not 0 (a > 0, or NaN): bounded, no 0 * inf
                 np.multiply(upstream, out != 0.0, out=upstream)  # (our rows: nobody reads them)
-            if to_addend is not None:  # d(a + b)/db = 1 (summed over the batch for biases)
+            if bias_grad is not None:  # d(a + b)/db = 1, summed over the batch
+                np.add.reduce(upstream, axis=1, out=bias_grad)
+            elif to_addend is not None:
                 to_addend.scatter(upstream, G, grad)
             to_weights(upstream, X)
             if to_inputs is not None:
