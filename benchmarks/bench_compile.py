@@ -11,7 +11,8 @@ cross-entropy, SGD with momentum 0.9, batch 64, the first 4,000 training images:
    hand-written NumPy MLP of ``numpy_mlp.py``. The compiled program and NumPy each run in
    float64 and in float32 (``compile(..., dtype=np.float32)``; NumPy with float32 arrays),
    on batches already in that dtype. Their epochs alternate, so a busy machine slows all
-   alike; the median epoch is reported, and the ratio compiled / NumPy for each dtype.
+   alike; the median epoch is reported, and the ratio compiled / NumPy for each dtype, then
+   the same ratio round by round (median and quartiles: how much the rounds disagree).
    Beside them runs ``LeanNumpyMLP``: the same updates in NumPy with no framework at all
    (buffers made once, ``out=``, one update of one parameter vector), the fastest this MLP
    gets with NumPy: its ratio to the NumPy MLP shows how much room the target leaves.
@@ -67,7 +68,7 @@ TARGET_ACCURACY = 0.38  # on the 10,000 test images, at least
 # --quick: sizes for a smoke test (used where the flag itself is not given)
 QUICK = {"train_size": 256, "epochs": 2, "timing_epochs": 2, "interpreted_batches": 1,
          "test_size": 500}
-FULL = {"train_size": 4000, "epochs": 20, "timing_epochs": 10, "interpreted_batches": 4,
+FULL = {"train_size": 4000, "epochs": 20, "timing_epochs": 20, "interpreted_batches": 4,
         "test_size": None}
 
 
@@ -78,7 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--train-size", type=int, help="training images (default 4000)")
     parser.add_argument("--epochs", type=int, help="epochs of the accuracy run (default 20)")
     parser.add_argument("--timing-epochs", type=int,
-                        help="epochs timed for the compiled program and NumPy (default 10)")
+                        help="epochs timed for the compiled program and NumPy (default 20)")
     parser.add_argument("--interpreted-batches", type=int,
                         help="batches timed for the interpreted engine (default 4)")
     parser.add_argument("--test-size", type=int,
@@ -178,14 +179,26 @@ def numpy_epoch(reference: NumpyMLP, X: np.ndarray, y: np.ndarray) -> Callable[[
 def timed_epochs(epoch_runners: dict[str, Callable[[int], None]], epochs: int,
                  ) -> dict[str, list[float]]:
     """Run every implementation's epoch in turn, epoch after epoch (so a busy machine slows
-    them alike); returns the seconds of each epoch of each."""
+    them alike), in the opposite order every other round (so none always runs right after
+    the same other one); returns the seconds of each epoch of each."""
     seconds: dict[str, list[float]] = {name: [] for name in epoch_runners}
     for epoch in range(epochs):
-        for name, run in epoch_runners.items():
+        order = list(epoch_runners.items())
+        for name, run in order if epoch % 2 == 0 else order[::-1]:
             start = time.perf_counter()
             run(epoch)
             seconds[name].append(time.perf_counter() - start)
     return seconds
+
+
+def paired_ratios(reference: list[float], other: list[float]) -> tuple[float, float, float]:
+    """Speed of `other` relative to `reference` epoch by epoch (reference seconds / other
+    seconds of the same round, which met the same machine): the median and the quartiles.
+    On a shared machine whose speed changes from second to second, this is steadier than the
+    ratio of the two medians, and the quartiles show how much the rounds disagree."""
+    ratios = np.array(reference) / np.array(other)
+    low, median, high = np.percentile(ratios, [25, 50, 75])
+    return float(median), float(low), float(high)
 
 
 def numpy_reference(state: dict[str, np.ndarray], dtype: type,
@@ -280,6 +293,11 @@ def throughput(X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> None:
     for dtype in ("float64", "float32"):  # how much faster NumPy alone can make these steps
         lean = rate[f"lean NumPy {dtype}"] / rate[f"NumPy {dtype}"]
         print(f"ratio lean NumPy / NumPy, {dtype}: {lean:.2f}x (the floor: no framework)")
+    for name in ("compiled", "lean NumPy"):  # the same ratios round by round, and their spread
+        for dtype in ("float64", "float32"):
+            median, low, high = paired_ratios(seconds[f"NumPy {dtype}"], seconds[f"{name} {dtype}"])
+            print(f"per round, {name} / NumPy, {dtype}: median {median:.2f}x, quartiles "
+                  f"{low:.2f}-{high:.2f}x")
     ratio_interpreted = rate["compiled float64"] / rate["interpreted float64"]
     print(f"ratio compiled / interpreted: {ratio_interpreted:,.0f}x "
           f"(target >= {TARGET_VS_INTERPRETED:.0f}x) -> "

@@ -45,6 +45,15 @@ def test_quick_run_reports_ratios_and_equal_weights(cifar_dir: Path) -> None:
     assert len(re.findall(r"^ratio lean NumPy / NumPy, float(64|32): [\d.]+x", out,
                           re.MULTILINE)) == 2, out
 
+    # The ratios round by round: a median between its quartiles, for both and both dtypes.
+    rounds = re.findall(r"^per round, (compiled|lean NumPy) / NumPy, (float64|float32): "
+                        r"median ([\d.]+)x, quartiles ([\d.]+)-([\d.]+)x$", out, re.MULTILINE)
+    assert {(name, dtype) for name, dtype, *_ in rounds} == {
+        (name, dtype) for name in ("compiled", "lean NumPy") for dtype in ("float64", "float32")
+    }, out
+    for *_, median, low, high in rounds:
+        assert 0 < float(low) <= float(median) <= float(high), out
+
     assert "one matrix product (64 x 3072) @ X" in out  # the plan was printed
     accuracy = re.search(r"^test accuracy on 500 images: ([\d.]+)%", out, re.MULTILINE)
     # 2 epochs on 256 images (seeded, so the same every run) give ~18%: above chance (10%).
