@@ -13,9 +13,11 @@ group, and its backward is the lecture's delta in one line:
     dL/dz_j = softmax(z)_j * sum(t) - t_j          dL/dt_j = logsumexp(z) - z_j
 
 Forward uses the same NumPy arithmetic as the five rules (`array_math`), in the same order,
-so the loss is the same to the last bit. Where some number is not finite (an infinite score,
-a NaN target, an overflow) it runs the five original groups instead, so the interpreter's
-rules for infinities and its overflow errors hold exactly as before.
+so the loss is the same to the last bit; it writes every result into arrays made once when
+the group is bound (`out=`), so a training step allocates nothing here. Where some number
+is not finite (an infinite score, a NaN target, an overflow) it runs the five original
+groups instead, so the interpreter's rules for infinities and its overflow errors hold
+exactly as before.
 
 `fuse_cross_entropies` finds the pattern among a plan's groups; they are fused only when
 nothing else (no other group, no output, no loss) reads the intermediate results.
@@ -30,9 +32,8 @@ from collections import Counter
 import numpy as np
 
 from .. import ops
-from .array_math import ARRAY
 from .fuse import producer, read_once, row_reads
-from .groups import Elementwise, Group, Reduction, Step
+from .groups import Elementwise, Group, Reduction, Step, forward_only
 from .operands import Operand, Tables
 
 __all__ = ["SoftmaxCrossEntropy", "fuse_cross_entropies"]
@@ -62,45 +63,63 @@ class SoftmaxCrossEntropy(Group):
 
     def bind(self, tables: Tables, G: np.ndarray, grad: np.ndarray | None,
              ) -> tuple[Step, Step]:
-        """Forward and backward of the k losses, with the views of their rows made once; where
-        a loss is not finite, the five original groups run instead (bound here too)."""
-        scores, targets = self.scores.reader(tables), self.targets.reader(tables)
-        losses, upstream = tables.V[self.out], G[self.out][:, None, :]
-        shape = (self.losses, self.n, -1)
+        """Forward and backward of the k losses, computed into arrays made once for these
+        tables (no temporaries per step); where a loss is not finite, the five original
+        groups run instead (bound here too)."""
+        work = _Work(self.losses, self.n, G.shape[1], G.dtype)
         parts = [(part, *part.bind(tables, G, grad)) for part in self.parts]
-        saved = []  # the forward's intermediate results; empty if the parts ran
+        forward = self._forward(tables, work, parts)
+        if grad is None:
+            return forward, forward_only
+        return forward, self._backward(G, grad, work, parts)
+
+    def _forward(self, tables: Tables, work: _Work, parts: list) -> Step:
+        """L = logsumexp(z) * sum(t) - t . z, by the rules' arithmetic in their order."""
+        scores, targets = self.scores.reader(tables), self.targets.reader(tables)
+        losses, shape = tables.V[self.out], (self.losses, self.n, -1)
+        top, exps, total, lse = work.top, work.exps, work.total, work.lse
+        t_sum, products, dots = work.t_sum, work.products, work.dots
 
         def forward() -> None:
             z, t = scores().reshape(shape), targets().reshape(shape)
             # logsumexp_rule for finite scores: shift by the largest, so no exp overflows
-            top = ARRAY.largest(z)
-            exps = ARRAY.exp_each(z, top)
-            total = ARRAY.total(exps)
-            lse = top + ARRAY.log(total)
-            t_sum = ARRAY.total(t)
-            np.subtract(lse * t_sum, ARRAY.sumprod(t, z), out=losses)
+            np.maximum.reduce(z, axis=1, out=top)  # ARRAY.largest
+            np.exp(np.subtract(z, work.top_each, out=exps), out=exps)  # ARRAY.exp_each
+            np.add.reduce(exps, axis=1, out=total)  # ARRAY.total
+            np.add(top, np.log(total, out=lse), out=lse)  # top + log(total)
+            np.add.reduce(t, axis=1, out=t_sum)
+            np.add.reduce(np.multiply(t, z, out=products), axis=1, out=dots)  # ARRAY.sumprod
+            np.subtract(np.multiply(lse, t_sum, out=losses), dots, out=losses)
             # A sum is finite only if every term is: one check for the whole batch. A finite
             # loss means z and t are finite too (an infinite z_j or t_j makes dot or sum not).
             if math.isfinite(np.add.reduce(losses, axis=None)):
-                saved[:] = z, t, exps, total, lse, t_sum
+                work.inputs = z, t
                 return
-            saved.clear()
+            work.inputs = None
             for _, part_forward, _ in parts:  # the rules, one by one
                 part_forward()
+        return forward
+
+    def _backward(self, G: np.ndarray, grad: np.ndarray, work: _Work, parts: list) -> Step:
+        """dL/dz = softmax(z) * sum(t) - t (the output delta), dL/dt = logsumexp(z) - z."""
+        upstream = G[self.out][:, None, :]
+        scores, targets = self.scores, self.targets
+        delta = work.products  # (free after forward: the softmax delta is computed in it)
 
         def backward() -> None:
-            if not saved:  # forward ran the five groups: so does backward
+            if work.inputs is None:  # forward ran the five groups: so does backward
                 for part, _, part_backward in reversed(parts):
                     if part.needs_grad:
                         part_backward()
                 return
-            z, t, exps, total, lse, t_sum = saved
-            if self.scores.needs_grad:  # dL/dz = softmax(z) * sum(t) - t: the output delta
-                softmax = ARRAY.divide_each(exps, total)
-                self._pass_back(self.scores, softmax * t_sum[:, None, :] - t, upstream, G, grad)
-            if self.targets.needs_grad:  # dL/dt = logsumexp(z) - z
-                self._pass_back(self.targets, lse[:, None, :] - z, upstream, G, grad)
-        return forward, backward
+            z, t = work.inputs
+            if scores.needs_grad:  # ARRAY.divide_each(exps, total) * t_sum - t
+                np.divide(work.exps, work.total_each, out=delta)
+                np.subtract(np.multiply(delta, work.t_sum_each, out=delta), t, out=delta)
+                self._pass_back(scores, delta, upstream, G, grad)
+            if targets.needs_grad:
+                self._pass_back(targets, work.lse[:, None, :] - z, upstream, G, grad)
+        return backward
 
     def _pass_back(self, operand: Operand, local: np.ndarray, upstream: np.ndarray,
                    G: np.ndarray, grad: np.ndarray) -> None:
@@ -119,6 +138,20 @@ class SoftmaxCrossEntropy(Group):
     def describe(self) -> str:
         return (f"{self.losses:>6} x softmax cross-entropy of {self.n} scores: "
                 "logsumexp(z) * sum(t) - t . z (5 ops)")
+
+
+class _Work:
+    """The arrays a bound cross-entropy computes into, made once: for k losses of n scores
+    and a batch, (k, n, batch) for the exponentials and products, (k, batch) for the rest,
+    and (k, 1, batch) views of those to broadcast over the n scores."""
+
+    def __init__(self, k: int, n: int, batch: int, dtype: np.dtype) -> None:
+        self.exps, self.products = np.empty((2, k, n, batch), dtype=dtype)
+        self.top, self.total, self.lse, self.t_sum, self.dots = np.empty((5, k, batch),
+                                                                         dtype=dtype)
+        self.top_each, self.total_each, self.t_sum_each = (
+            a[:, None, :] for a in (self.top, self.total, self.t_sum))
+        self.inputs: tuple[np.ndarray, np.ndarray] | None = None  # z and t of the last forward
 
 
 def fuse_cross_entropies(groups: list[Group], levels: list[int], first_levels: list[int],

@@ -27,10 +27,15 @@ from .. import ops
 from .array_math import ARRAY
 from .operands import Operand, Tables
 
-__all__ = ["Group", "Elementwise", "Reduction", "chain", "Step"]
+__all__ = ["Group", "Elementwise", "Reduction", "chain", "Step", "forward_only"]
 
 # A group's forward or backward, bound to its arrays: call it to run it (see Group.bind).
 Step = Callable[[], None]
+
+
+def forward_only() -> None:
+    """The backward of a group bound without a gradient array (a forward-only run)."""
+    raise RuntimeError("this group was bound without a gradient array: forward only.")
 
 
 # Ops whose local derivatives are bounded numbers (relu: 0 or 1, tanh: 1 - t**2, softmax for

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import ops
 from .array_math import any_infinite, in_sample
-from .groups import Elementwise, Group, Step
+from .groups import Elementwise, Group, Step, forward_only
 from .operands import Operand, Tables
 
 __all__ = ["MatrixProduct", "AffineProduct", "ReluAffineProduct", "strided_view",
@@ -64,7 +64,7 @@ class MatrixProduct(Group):
         out, saved = tables.V[self.out], []  # (saved: X and W of the last forward)
         forward = self._forward(tables, out, saved)
         if grad is None:
-            return forward, _no_backward
+            return forward, forward_only
         return forward, self._backward(G, grad, out, saved)
 
     def _forward(self, tables: Tables, out: np.ndarray, saved: list) -> Step:
@@ -218,10 +218,6 @@ class ReluAffineProduct(AffineProduct):
         addend = self._addend_name()
         return (f"{rows:>6} x dot of {columns} inputs, + {addend}, relu -> "
                 f"relu(one matrix product ({rows} x {columns}) @ X + {addend})")
-
-
-def _no_backward() -> None:
-    raise RuntimeError("this group was bound without a gradient array: forward only.")
 
 
 def check_product_overflow(product: np.ndarray, W: np.ndarray, X: np.ndarray) -> None:
