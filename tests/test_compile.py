@@ -489,6 +489,12 @@ def test_bad_batches_get_clear_errors():
         program(np.ones((3, 2)), np.ones((2, 1)))
     with pytest.raises(TypeError, match="takes 2 array"):
         program(np.ones((3, 2)))
+    with pytest.raises(ValueError, match="same non-zero number of samples"):
+        program(np.ones((0, 2)), np.ones((0, 1)))  # arrays of the right kind, but no sample
+    with pytest.raises(ValueError, match=r"argument 1 .*shape \(batch, \*\(1,\)\)"):
+        program(np.ones((3, 2)), np.ones((3, 2)))  # float64 arrays, samples of a wrong shape
+    with pytest.raises(ValueError, match=r"argument 0 .*shape"):
+        program(np.array(1.0), np.ones((1, 1)))  # a 0-d array
     assert w.grad == 0.0  # nothing was changed
 
 

@@ -163,6 +163,8 @@ class CompiledProgram:
     def _columns(self, batch: Sequence[Any]) -> list[np.ndarray]:
         """Each argument of the batch as (inputs, batch): a column per sample (a transposed
         view of the caller's array, not a copy)."""
+        if self._ready(batch):  # (the usual case, checked in a few steps: see _ready)
+            return [a.reshape(len(a), -1).T for a in batch]
         arrays = samples(batch, self.sample_shapes, "the compiled program", self.dtype)
         for i, (a, shape) in enumerate(zip(arrays, self.sample_shapes)):
             if a.ndim == 0 or a.shape[1:] != shape:
@@ -175,6 +177,22 @@ class CompiledProgram:
             raise ValueError(f"every argument needs the same non-zero number of samples, got "
                              f"{sizes}.")
         return [a.reshape(len(a), -1).T for a in arrays]
+
+
+    def _ready(self, batch: Sequence[Any]) -> bool:
+        """Whether the batch is what `_columns` accepts without converting anything: one
+        NumPy array per argument, in the program's dtype, samples of the right shape, the
+        same non-zero number of them. (Anything else goes through the full checks, which
+        convert it or say what is wrong.)"""
+        if len(batch) != len(self.sample_shapes):
+            return False
+        sizes = set()
+        for a, shape in zip(batch, self.sample_shapes):
+            if (type(a) is not np.ndarray or a.dtype != self.dtype or a.ndim == 0
+                    or a.shape[1:] != shape):
+                return False
+            sizes.add(len(a))
+        return len(sizes) == 1 and 0 not in sizes
 
 
 def float_type(dtype: Any) -> np.dtype:
