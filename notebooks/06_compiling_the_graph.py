@@ -459,3 +459,7 @@ print(f"gradients ({len(params):,} numbers), largest difference: "
 #   elementwise operations into one loop by generating its code, run on GPUs, and choose
 #   memory layouts. The idea underneath is the one of this notebook: the graph is the same for every sample, so compute
 #   it for all samples at once.
+# * They also prepare a step once and replay it: `torch.compile` generates the code of a step,
+#   CUDA graphs record its GPU calls. Our plan does a small version of that: at the first
+#   training step it binds each group to the arrays it reads and writes, so that the later
+#   steps only call NumPy.
