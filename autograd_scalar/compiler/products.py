@@ -7,8 +7,8 @@
 * `ReluAffineProduct`: relu(W @ X + B), a hidden layer, as one group.
 
 All three run through the same `MatrixProduct.bind`: the product, then + B if there is an
-addend, then the ReLU if there is one; backward goes the other way round. For a layer
-1 x n -> m and a batch X (n x batch, one column per sample):
+addend, then the ReLU if there is one; backward goes the other way round. For a layer of m
+neurons with n inputs each, W is m x n and a batch X is n x batch (one column per sample):
 
     forward:   A = W @ X + B              H = relu(A)
     backward:  dA = dH * (H != 0)          (the ReLU's slope, read off its result)
