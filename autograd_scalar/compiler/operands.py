@@ -119,7 +119,7 @@ class Operand:
     def param_grad_view(self, grad: np.ndarray) -> np.ndarray | None:
         """The entries of grad that this operand alone writes, summed over the batch (a
         layer's biases, see `scatter`), as a view to reduce into; None otherwise."""
-        if self.only_param_writer and self.source == "params" and not len(self.grad_rows):
+        if self.only_param_writer and self.source == "params":
             return grad[self.param_slice]
         return None
 

@@ -140,10 +140,10 @@ class Plan:
         tables.load(arguments)
         for forward in bound.forwards:
             forward()
-        outputs = bound.read(self.outputs)  # (outputs, batch), or (outputs, 1): constants
+        outputs = bound.outputs()  # (outputs, batch), or (outputs, 1): constants
         losses = loss = None
         if self.loss is not None:
-            losses = bound.read(self.loss)[0]
+            losses = bound.losses()[0]
             losses = losses.copy() if len(losses) == batch else np.repeat(losses, batch)
             loss = float(np.add.reduce(losses)) / batch
         if grad is not None and self.loss is not None:
@@ -181,7 +181,7 @@ class Plan:
             V[: len(self.constants)] = self.constants[:, None]
             tables = self._tables[batch] = V, np.zeros_like(V)
         V, G = tables
-        bound = BoundRun(self.groups, Tables([], V, theta), G, grad)
+        bound = BoundRun(self, Tables([], V, theta), G, grad)
         self._bound_runs[key] = bound
         return bound
 
@@ -189,27 +189,21 @@ class Plan:
 class BoundRun:
     """A plan's groups bound to one set of arrays: V and G of a batch size, the parameters
     theta and their gradient (None: forward only). `forwards` run in order, `backwards` in
-    reverse order (only the groups that pass gradient on)."""
+    reverse order (only the groups that pass gradient on); `outputs` and `losses` read the
+    results after a forward."""
 
-    def __init__(self, groups: list[Group], tables: Tables, G: np.ndarray,
+    def __init__(self, plan: Plan, tables: Tables, G: np.ndarray,
                  grad: np.ndarray | None) -> None:
         self.tables, self.G, self.theta, self.grad = tables, G, tables.theta, grad
         batch = G.shape[1]
         self.d_mean = np.full((1, batch), 1.0 / batch, dtype=G.dtype)  # d(mean)/d(loss_i)
+        groups = plan.groups
         steps = [group.bind(tables, G, grad) for group in groups]
         self.forwards = [forward for forward, _ in steps]
         self.backwards = [backward for group, (_, backward) in zip(groups[::-1], steps[::-1])
                           if group.needs_grad]
-        self._views: dict[int, np.ndarray | None] = {}
-
-    def read(self, operand: Operand) -> np.ndarray:
-        """The operand's numbers after this run's forward (see `Operand.gather`), through a
-        view made at the first read where it can be."""
-        key = id(operand)
-        if key not in self._views:
-            self._views[key] = operand.fixed_view(self.tables)
-        view = self._views[key]
-        return view if view is not None else operand.gather(self.tables)
+        self.outputs = plan.outputs.reader(tables)
+        self.losses = None if plan.loss is None else plan.loss.reader(tables)
 
 
 def assign_gradients(groups: list[Group], loss: Operand | None, n_params: int, n_rows: int,

@@ -69,17 +69,12 @@ class MatrixProduct(Group):
 
     def _forward(self, tables: Tables, out: np.ndarray, saved: list) -> Step:
         """out = W @ X (+ B) (then relu), with the overflow rule checked."""
-        # The usual layer reads W and B in place (views made now) and X either in place (a
-        # hidden layer: rows of V) or from the batch (the first layer): no call for them.
-        shared, weights = self.shared, self._weights(tables.theta)
-        X_fixed, read_inputs = shared.fixed_view(tables), shared.reader(tables)
-        W_fixed = weights() if self.strides is not None else None
+        inputs, weights = self.shared.reader(tables), self._weights(tables.theta)
         addend = None if self.added is None else self.added.reader(tables)
         relu, n_inputs = self.relu, self.shape[1]
 
         def forward() -> None:
-            X = X_fixed if X_fixed is not None else read_inputs()
-            W = W_fixed if W_fixed is not None else weights()
+            X, W = inputs(), weights()
             if X.shape[1] != out.shape[1]:  # a vector of parameters: the same for every sample
                 X = np.broadcast_to(X, (n_inputs, out.shape[1]))
             np.matmul(W, X, out=out)
